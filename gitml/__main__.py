@@ -1,0 +1,5 @@
+import sys
+
+from gitml.cli import main
+
+sys.exit(main())

@@ -1,0 +1,48 @@
+"""Atomic file writes: a temp file in the same folder, fsync, os.replace."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Iterator
+
+
+def tmp_name(path: str) -> str:
+    """A unique temporary name next to `path` (same folder, so replace is atomic)."""
+    head, tail = os.path.split(path)
+    return os.path.join(head, f".{tail}.{uuid.uuid4().hex[:12]}.tmp")
+
+
+def write_bytes(path: str, data: bytes, *, mode: int = 0o644, fsync: bool = True) -> None:
+    """Write `data` to `path` atomically: readers see the old file or the new one."""
+    tmp = tmp_name(path)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        with os.fdopen(fd, "wb", closefd=True) as f:
+            f.write(data)
+            if fsync:
+                f.flush()
+                os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def write_text(path: str, text: str, *, mode: int = 0o644) -> None:
+    """Write UTF-8 text with LF endings atomically."""
+    write_bytes(path, text.encode("utf-8"), mode=mode)
+
+
+@contextlib.contextmanager
+def removing_on_error(path: str) -> Iterator[str]:
+    """Yield `path`; if the block raises, remove whatever was written there."""
+    try:
+        yield path
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        raise

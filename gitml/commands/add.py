@@ -1,0 +1,94 @@
+"""`gitml add`: hash, cache, write `PATH.gitml`, ignore PATH in Git."""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from gitml import scm, tracked
+from gitml.errors import BadInputError
+from gitml.hashing import HashInfo
+from gitml.materialize import relink_output
+from gitml.pointer import Output, Pointer, pointer_rel_for
+from gitml.repo import Repo
+from gitml.workspace import Hasher, Progress
+
+
+@dataclass(frozen=True)
+class Added:
+    rel: str
+    pointer_rel: str
+    hash_info: HashInfo
+    changed: bool  # False when the pointer already said exactly this
+
+
+@dataclass(frozen=True)
+class AddResult:
+    added: tuple[Added, ...]
+    to_git_add: tuple[str, ...]  # files the user should `git add`
+
+
+def add(
+    repo: Repo, paths: Sequence[str], *, jobs: int | None = None, progress: Progress | None = None
+) -> AddResult:
+    """Track `paths`: everything is checked before anything is written."""
+    rels = _check_targets(repo, paths)
+    with repo.lock():
+        hasher = Hasher(
+            repo.root, repo.state, repo.ignore, store=repo.cache, jobs=jobs, progress=progress
+        )
+        scanned = [(rel, hasher.scan(repo.abspath(rel), rel)) for rel in rels]
+        repo.cache.sync()  # objects are durable before any pointer names them
+        results, to_git_add = [], []
+        for rel, scan in scanned:
+            assert scan is not None
+            results.append(_record(repo, rel, scan.hash_info))
+            if scm.add_to_gitignore(repo.root, rel) or not scm.is_tracked(
+                repo.root, _gitignore_rel(rel)
+            ):
+                to_git_add.append(_gitignore_rel(rel))
+            to_git_add.append(pointer_rel_for(rel))
+            relink_output(repo, rel, scan)
+    return AddResult(tuple(results), tuple(dict.fromkeys(to_git_add)))
+
+
+def _check_targets(repo: Repo, paths: Sequence[str]) -> list[str]:
+    if not paths:
+        raise BadInputError("nothing to add: give at least one path")
+    pointers = tracked.load_all(repo)
+    rels: list[str] = []
+    for path in paths:
+        rel = tracked.rel_of(repo, path)
+        if rel.endswith(".gitml"):
+            raise BadInputError(f"{path}: is a pointer file; add the data it points to")
+        if not os.path.lexists(repo.abspath(rel)):
+            raise BadInputError(f"{path}: no such file or directory")
+        own = pointer_rel_for(rel)
+        others = [p for p in pointers if p.rel != own]
+        owner = tracked.owner_of(others, rel)
+        if owner is not None:
+            raise BadInputError(f"{path}: overlaps {owner}, which is already tracked")
+        scm.check_not_tracked(repo.root, rel)
+        if rel in rels:
+            continue
+        rels.append(rel)
+    return rels
+
+
+def _record(repo: Repo, rel: str, info: HashInfo) -> Added:
+    pointer_rel = pointer_rel_for(rel)
+    pointer = Pointer(pointer_rel, (Output(posixpath.basename(rel), info),))
+    old = None
+    if os.path.exists(repo.abspath(pointer_rel)):
+        old = tracked.load_pointer(repo, pointer_rel)
+    changed = old is None or old.outs != pointer.outs
+    if changed:
+        tracked.write_pointer(repo, Pointer(pointer_rel, pointer.outs, old.desc if old else None))
+    return Added(rel, pointer_rel, info, changed)
+
+
+def _gitignore_rel(rel: str) -> str:
+    folder = posixpath.dirname(rel)
+    return posixpath.join(folder, ".gitignore") if folder else ".gitignore"

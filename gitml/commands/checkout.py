@@ -1,0 +1,69 @@
+"""`gitml checkout`: make the workspace match the pointers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from gitml import tracked
+from gitml.errors import UncommittedChangeError
+from gitml.link import Linker
+from gitml.materialize import Plan, apply, plan_output
+from gitml.repo import Repo
+from gitml.workspace import Hasher, Progress
+
+
+@dataclass(frozen=True)
+class CheckoutResult:
+    added: int
+    modified: int
+    deleted: int
+    missing: tuple[tuple[str, str], ...]  # (path, oid) that could not be restored
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.modified or self.deleted)
+
+
+def checkout(
+    repo: Repo,
+    targets: Sequence[str] = (),
+    *,
+    force: bool = False,
+    progress: Progress | None = None,
+    total: Progress | None = None,
+) -> CheckoutResult:
+    """Restore tracked outputs; refuses (changing nothing) to drop unrestorable local edits."""
+    with repo.lock():
+        pointers = tracked.select(repo, targets)
+        hasher = Hasher(repo.root, repo.state, repo.ignore)
+        plans: list[Plan] = []
+        for pointer in pointers:
+            for out in pointer.outs:
+                rel = pointer.out_rel(out)
+                current = hasher.scan(repo.abspath(rel), rel)
+                plans.append(plan_output(repo, rel, out.hash_info, current))
+        conflicts = [c for p in plans for c in p.conflicts]
+        if conflicts and not force:
+            raise UncommittedChangeError(
+                f"checkout would overwrite {len(conflicts)} local change(s) not in the cache:"
+                f" {_some(conflicts)}",
+                hint="commit them with 'gitml add', or use --force to discard them",
+            )
+        if total is not None:
+            total(sum(len(p.write) for p in plans))
+        linker = Linker(repo.config.cache_types)
+        for plan in plans:
+            if not plan.is_noop:
+                apply(repo, plan, linker, progress=progress)
+    return CheckoutResult(
+        added=sum(p.added for p in plans),
+        modified=sum(len(p.write) - p.added for p in plans),
+        deleted=sum(len(p.delete) for p in plans),
+        missing=tuple(m for p in plans for m in p.missing),
+    )
+
+
+def _some(paths: Sequence[str], limit: int = 3) -> str:
+    shown = ", ".join(paths[:limit])
+    return shown + (f" and {len(paths) - limit} more" if len(paths) > limit else "")

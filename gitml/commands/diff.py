@@ -1,0 +1,118 @@
+"""`gitml diff`: files added, modified and deleted in tracked data between two revisions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from gitml import scm, tracked, yamlio
+from gitml.constants import POINTER_SUFFIX
+from gitml.hashing import HashInfo
+from gitml.repo import Repo
+from gitml.tree import Tree
+from gitml.workspace import Hasher
+
+WORKSPACE = "workspace"
+FileInfo = tuple[str, int]  # digest, size
+
+
+@dataclass(frozen=True)
+class Change:
+    path: str
+    old: FileInfo | None
+    new: FileInfo | None
+
+    def to_json(self) -> dict[str, Any]:
+        item: dict[str, Any] = {"path": self.path}
+        for key, value in (("old", self.old), ("new", self.new)):
+            if value is not None:
+                item[key] = {"digest": value[0], "size": value[1]}
+        return item
+
+
+@dataclass
+class DiffResult:
+    a: str
+    b: str
+    added: list[Change] = field(default_factory=list)
+    deleted: list[Change] = field(default_factory=list)
+    modified: list[Change] = field(default_factory=list)
+    not_in_cache: list[str] = field(default_factory=list)  # outputs whose manifest is missing
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.deleted or self.modified)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "a": self.a,
+            "b": self.b,
+            "added": [c.to_json() for c in self.added],
+            "deleted": [c.to_json() for c in self.deleted],
+            "modified": [c.to_json() for c in self.modified],
+            "not_in_cache": list(self.not_in_cache),
+        }
+
+
+def diff(repo: Repo, a: str | None = None, b: str | None = None) -> DiffResult:
+    """Compare tracked data at revision `a` (default HEAD) with `b` (default the workspace)."""
+    a = a or "HEAD"
+    b = b or WORKSPACE
+    result = DiffResult(a, b)
+    old = _files(repo, a, result)
+    new = _files(repo, b, result)
+    for path in sorted(old.keys() | new.keys()):
+        before, after = old.get(path), new.get(path)
+        if before == after:
+            continue
+        change = Change(path, before, after)
+        if before is None:
+            result.added.append(change)
+        elif after is None:
+            result.deleted.append(change)
+        else:
+            result.modified.append(change)
+    return result
+
+
+def _files(repo: Repo, rev: str, result: DiffResult) -> dict[str, FileInfo]:
+    """Every tracked file at `rev` (or in the workspace), repo-relative -> (digest, size)."""
+    if rev == WORKSPACE:
+        return _workspace_files(repo)
+    files: dict[str, FileInfo] = {}
+    for out_rel, info in _outputs_at(repo, rev).items():
+        if not info.is_dir:
+            files[out_rel] = (info.digest, info.size)
+        elif repo.cache.exists(info.digest):
+            tree = Tree.from_json(repo.cache.read_verified(info.digest), where=out_rel)
+            files.update((f"{out_rel}/{e.path}", (e.digest, e.size)) for e in tree)
+        else:
+            files[out_rel + "/"] = (info.digest, info.size)
+            result.not_in_cache.append(out_rel)
+    return files
+
+
+def _outputs_at(repo: Repo, rev: str) -> dict[str, HashInfo]:
+    outputs = {}
+    for rel in scm.files_at(repo.root, rev, POINTER_SUFFIX):
+        raw = scm.read_at(repo.root, rev, rel) or b""
+        data = yamlio.loads(raw, where=f"{rev}:{rel}", schema_name="pointer", memo=repo.state)
+        pointer = tracked.parse_pointer(rel, data)
+        outputs.update((pointer.out_rel(o), o.hash_info) for o in pointer.outs)
+    return outputs
+
+
+def _workspace_files(repo: Repo) -> dict[str, FileInfo]:
+    hasher = Hasher(repo.root, repo.state, repo.ignore)
+    files: dict[str, FileInfo] = {}
+    for pointer in tracked.load_all(repo):
+        for out in pointer.outs:
+            rel = pointer.out_rel(out)
+            scanned = hasher.scan(repo.abspath(rel), rel)
+            if scanned is None:
+                continue
+            if scanned.tree is None:
+                files[rel] = (scanned.hash_info.digest, scanned.hash_info.size)
+            else:
+                files.update((f"{rel}/{e.path}", (e.digest, e.size)) for e in scanned.tree)
+    return files

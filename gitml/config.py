@@ -1,0 +1,52 @@
+"""`.gitml/config.yaml` merged with `.gitml/config.local.yaml` -> Config."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from gitml import yamlio
+from gitml.constants import CONFIG_FILE, CONFIG_LOCAL_FILE, DEFAULT_CACHE_TYPE, GITML_DIR
+from gitml.link import LinkType, parse_cache_type
+
+
+@dataclass(frozen=True)
+class Config:
+    cache_types: tuple[LinkType, ...] = DEFAULT_CACHE_TYPE  # type: ignore[assignment]
+    remote: str | None = None
+    remotes: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def config_paths(root: str) -> tuple[str, str]:
+    folder = os.path.join(root, GITML_DIR)
+    return os.path.join(folder, CONFIG_FILE), os.path.join(folder, CONFIG_LOCAL_FILE)
+
+
+def load_raw(path: str, memo: yamlio.ValidationMemo | None = None) -> dict[str, Any]:
+    """One config file as validated data ({} when it does not exist)."""
+    if not os.path.exists(path):
+        return {}
+    data = yamlio.load_file(path, schema_name="config", memo=memo)
+    return data or {}
+
+
+def load(root: str, memo: yamlio.ValidationMemo | None = None) -> Config:
+    shared, local = (load_raw(p, memo) for p in config_paths(root))
+    merged = _merge(shared, local)
+    cache_type = merged.get("cache", {}).get("type")
+    return Config(
+        cache_types=parse_cache_type(cache_type) if cache_type else DEFAULT_CACHE_TYPE,  # type: ignore[arg-type]
+        remote=merged.get("core", {}).get("remote"),
+        remotes=merged.get("remotes", {}),
+    )
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out

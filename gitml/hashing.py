@@ -1,0 +1,56 @@
+"""XXH3-128 of bytes, streams and files."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import xxhash
+
+from gitml.constants import DIGEST_HEX_LEN, DIR_SUFFIX
+
+CHUNK = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class HashInfo:
+    """A content digest and the size of the content (a directory: total size)."""
+
+    digest: str
+    size: int
+    nfiles: int | None = None
+
+    @property
+    def is_dir(self) -> bool:
+        return self.digest.endswith(DIR_SUFFIX)
+
+
+def new_hasher() -> xxhash.xxh3_128:
+    return xxhash.xxh3_128()
+
+
+def hash_bytes(data: bytes) -> str:
+    return xxhash.xxh3_128_hexdigest(data)
+
+
+def hash_stream(stream: BinaryIO) -> tuple[str, int]:
+    """Digest and length of everything left in `stream`."""
+    hasher = xxhash.xxh3_128()
+    size = 0
+    while chunk := stream.read(CHUNK):
+        hasher.update(chunk)
+        size += len(chunk)
+    return hasher.hexdigest(), size
+
+
+def hash_file(path: str | os.PathLike[str]) -> tuple[str, int]:
+    """Digest and size of the file at `path`."""
+    with open(path, "rb", buffering=0) as f:
+        return hash_stream(f)
+
+
+def is_digest(text: str) -> bool:
+    """True for 32 lowercase hex chars, optionally followed by '.dir'."""
+    core = text[: -len(DIR_SUFFIX)] if text.endswith(DIR_SUFFIX) else text
+    return len(core) == DIGEST_HEX_LEN and all(c in "0123456789abcdef" for c in core)

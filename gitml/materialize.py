@@ -1,0 +1,194 @@
+"""Make workspace outputs match their recorded digests: plan first, then apply.
+
+A workspace file is only replaced or deleted when its bytes can be restored (they are the
+target's, or an object in the cache); anything else is a conflict unless forced.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from gitml.hashing import HashInfo
+from gitml.link import Linker, LinkType
+from gitml.repo import Repo
+from gitml.statcache import now_ns, stat_key
+from gitml.tree import Tree
+from gitml.workspace import Progress, Scanned
+
+_CHUNK = 128
+
+
+@dataclass
+class Plan:
+    """What to do to one output. Paths are repo-relative POSIX."""
+
+    out_rel: str
+    write: list[tuple[str, str]] = field(default_factory=list)  # (rel, oid)
+    delete: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    missing: list[tuple[str, str]] = field(default_factory=list)  # (rel, oid)
+    added: int = 0  # of `write`, how many did not exist
+    remove_root: bool = False  # the workspace path is of the wrong kind (file vs dir)
+
+    @property
+    def is_noop(self) -> bool:
+        return not (self.write or self.delete or self.missing or self.remove_root)
+
+
+def target_files(repo: Repo, out_rel: str, info: HashInfo) -> dict[str, str] | None:
+    """rel -> oid of every file of the output; None if its manifest is not in the cache."""
+    if not info.is_dir:
+        return {out_rel: info.digest}
+    if not repo.cache.exists(info.digest):
+        return None
+    tree = Tree.from_json(repo.cache.read_verified(info.digest), where=f"manifest of {out_rel}")
+    return {f"{out_rel}/{e.path}": e.digest for e in tree}
+
+
+def plan_output(repo: Repo, out_rel: str, info: HashInfo, current: Scanned | None) -> Plan:
+    plan = Plan(out_rel)
+    want = target_files(repo, out_rel, info)
+    if want is None:
+        plan.missing.append((out_rel, info.digest))
+        return plan
+    have = _current_files(out_rel, current)
+    if current is not None and (current.tree is None) == info.is_dir:
+        plan.remove_root = True
+    for rel, oid in want.items():
+        old = have.get(rel)
+        if old == oid and not plan.remove_root:
+            continue
+        if not repo.cache.exists(oid):
+            plan.missing.append((rel, oid))
+            continue
+        plan.write.append((rel, oid))
+        if old is None:
+            plan.added += 1
+    plan.delete = sorted(rel for rel in have if rel not in want)
+    plan.conflicts = sorted(
+        rel
+        for rel, old in have.items()
+        if old != want.get(rel) and not repo.cache.exists(old) and _touched(plan, rel)
+    )
+    return plan
+
+
+def _touched(plan: Plan, rel: str) -> bool:
+    return plan.remove_root or rel in plan.delete or any(r == rel for r, _ in plan.write)
+
+
+def _current_files(out_rel: str, current: Scanned | None) -> dict[str, str]:
+    if current is None:
+        return {}
+    if current.tree is None:
+        return {out_rel: current.hash_info.digest}
+    return {f"{out_rel}/{e.path}": e.digest for e in current.tree}
+
+
+def apply(repo: Repo, plan: Plan, linker: Linker, *, progress: Progress | None = None) -> None:
+    """Carry out `plan` (its conflicts already accepted); records new files' stats."""
+    root = repo.abspath(plan.out_rel)
+    if plan.remove_root:
+        _remove_path(root)
+    for rel in plan.delete:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(repo.abspath(rel))
+    _prune_empty_dirs(repo, plan.out_rel, plan.delete)
+    chunks = [plan.write[i : i + _CHUNK] for i in range(0, len(plan.write), _CHUNK)]
+
+    def place(chunk: list[tuple[str, str]]) -> list[tuple[tuple[int, int, int], str]]:
+        done = []
+        for rel, oid in chunk:
+            dest = repo.abspath(rel)
+            _prepare_parent(dest)
+            linker.place(repo.cache.path(oid), oid, dest)
+            done.append((stat_key(os.stat(dest)), oid))
+        if progress:
+            progress(len(chunk))
+        return done
+
+    with ThreadPoolExecutor(min(8, 2 * (os.cpu_count() or 1))) as pool:
+        stats = [item for part in pool.map(place, chunks) for item in part]
+    repo.state.put_many(stats, hashed_at_ns=now_ns())
+
+
+def _prepare_parent(dest: str) -> None:
+    parent = os.path.dirname(dest)
+    if not os.path.isdir(parent):
+        if os.path.lexists(parent):
+            os.unlink(parent)  # a file where the target needs a folder (planned as deleted)
+        os.makedirs(parent, exist_ok=True)
+    if os.path.isdir(dest) and not os.path.islink(dest):
+        _remove_path(dest)
+
+
+def _remove_path(path: str) -> None:
+    if os.path.isdir(path) and not os.path.islink(path):
+        import shutil
+
+        shutil.rmtree(path)
+    elif os.path.lexists(path):
+        os.unlink(path)
+
+
+def _prune_empty_dirs(repo: Repo, out_rel: str, deleted: Iterable[str]) -> None:
+    top = repo.abspath(out_rel)
+    folders = {os.path.dirname(repo.abspath(rel)) for rel in deleted}
+    for folder in sorted(folders, key=len, reverse=True):
+        while folder != top and folder.startswith(top + os.sep):
+            try:
+                os.rmdir(folder)
+            except OSError:
+                break
+            folder = os.path.dirname(folder)
+
+
+def first_link_type(repo: Repo, linker: Linker) -> LinkType:
+    """The first configured link type that works between the cache and the workspace."""
+    for kind in linker.types:
+        if kind == "copy" or _probe(repo, kind):
+            return kind
+    return "copy"
+
+
+def _probe(repo: Repo, kind: LinkType) -> bool:
+    os.makedirs(repo.tmp_dir, exist_ok=True)
+    src = os.path.join(repo.cache.root, ".probe")
+    dst = os.path.join(repo.tmp_dir, f".probe-{os.getpid()}")
+    try:
+        os.makedirs(repo.cache.root, exist_ok=True)
+        with open(src, "wb") as f:
+            f.write(b"probe")
+        if kind == "hardlink":
+            os.link(src, dst)
+        elif kind == "symlink":
+            os.symlink(src, dst)
+        else:
+            import fcntl
+
+            from gitml.link import FICLONE
+
+            with open(src, "rb") as s, open(dst, "wb") as d:
+                fcntl.ioctl(d.fileno(), FICLONE, s.fileno())
+        return True
+    except OSError:
+        return False
+    finally:
+        for p in (dst, src):
+            with contextlib.suppress(OSError):
+                os.unlink(p)
+
+
+def relink_output(repo: Repo, rel: str, scan: Scanned | None) -> None:
+    """After `add`: with hardlink/symlink caches, point workspace files at the cache."""
+    linker = Linker(repo.config.cache_types)
+    kind = first_link_type(repo, linker)
+    if scan is None or kind not in ("hardlink", "symlink"):
+        return  # reflink/copy: the workspace file already has the right bytes
+    files = _current_files(rel, scan)
+    plan = Plan(rel, write=sorted(files.items()))
+    apply(repo, plan, Linker((kind,)))

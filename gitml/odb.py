@@ -1,0 +1,178 @@
+"""ObjectStore: a content-addressed store of files under `<root>/xxh3/ab/cdef...`.
+
+Objects are written under a temporary name in the same filesystem, then renamed, and made
+read-only, so an interrupted write never leaves a wrong object under its final name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Iterator
+
+from gitml.constants import DIR_SUFFIX, HASH_DIR
+from gitml.errors import CorruptObjectError, MissingObjectError
+from gitml.hashing import CHUNK, hash_bytes, hash_file, new_hasher
+
+SMALL_FILE = 1024 * 1024
+OBJECT_MODE = 0o444
+
+
+class ObjectStore:
+    """A local content-addressed object store rooted at `root`."""
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self.base = os.path.join(root, HASH_DIR)
+        self._made: set[str] = set()
+
+    def path(self, oid: str) -> str:
+        return os.path.join(self.base, oid[:2], oid[2:])
+
+    def exists(self, oid: str) -> bool:
+        return os.path.exists(self.path(oid))
+
+    def _prefix_dir(self, oid: str) -> str:
+        folder = os.path.join(self.base, oid[:2])
+        if folder not in self._made:
+            os.makedirs(folder, exist_ok=True)
+            self._made.add(folder)
+        return folder
+
+    def _tmp_path(self, folder: str) -> str:
+        return os.path.join(folder, f".tmp-{uuid.uuid4().hex}")
+
+    def add_bytes(self, oid: str, data: bytes, *, fsync: bool = False) -> bool:
+        """Store `data` as `oid` (caller computed it). False if it was already there."""
+        dest = self.path(oid)
+        if os.path.exists(dest):
+            return False
+        tmp = self._tmp_path(self._prefix_dir(oid))
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OBJECT_MODE)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+                if fsync:
+                    os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, dest)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        return True
+
+    def add_file(self, src: str) -> tuple[str, int]:
+        """Hash `src` while copying it into the store; one read of the file.
+
+        Returns (digest, size). A large file is fsynced before it gets its final name;
+        small ones are made durable in batches by `sync()`.
+        """
+        with open(src, "rb", buffering=0) as f:
+            size = os.fstat(f.fileno()).st_size
+            if size <= SMALL_FILE:
+                data = f.read()
+                oid = hash_bytes(data)
+                self.add_bytes(oid, data)
+                return oid, len(data)
+            return self._add_stream(f)
+
+    def _add_stream(self, f: object) -> tuple[str, int]:
+        os.makedirs(self.base, exist_ok=True)
+        tmp = self._tmp_path(self.base)
+        hasher = new_hasher()
+        size = 0
+        buf = bytearray(CHUNK)
+        view = memoryview(buf)
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OBJECT_MODE)
+            try:
+                while n := f.readinto(buf):  # type: ignore[attr-defined]
+                    chunk = view[:n]
+                    hasher.update(chunk)
+                    while chunk:
+                        chunk = chunk[os.write(fd, chunk) :]
+                    size += n
+                oid = hasher.hexdigest()
+                if not os.path.exists(self.path(oid)):
+                    os.fsync(fd)
+            finally:
+                os.close(fd)
+            dest = self.path(oid)
+            if os.path.exists(dest):
+                os.unlink(tmp)
+            else:
+                self._prefix_dir(oid)
+                os.replace(tmp, dest)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        return oid, size
+
+    def read_bytes(self, oid: str) -> bytes:
+        try:
+            with open(self.path(oid), "rb") as f:
+                return f.read()
+        except FileNotFoundError as e:
+            raise MissingObjectError(f"object {oid} is not in the cache") from e
+
+    def read_verified(self, oid: str) -> bytes:
+        data = self.read_bytes(oid)
+        if hash_bytes(data) != oid.removesuffix(DIR_SUFFIX):
+            raise CorruptObjectError(
+                f"cache object {oid} is corrupt", hint="run 'gitml fsck' to quarantine it"
+            )
+        return data
+
+    def verify(self, oid: str) -> bool:
+        """True if the object's bytes hash to its name."""
+        digest, _ = hash_file(self.path(oid))
+        return digest == oid.removesuffix(DIR_SUFFIX)
+
+    def iter_oids(self) -> Iterator[str]:
+        try:
+            prefixes = sorted(os.listdir(self.base))
+        except FileNotFoundError:
+            return
+        for prefix in prefixes:
+            folder = os.path.join(self.base, prefix)
+            if len(prefix) != 2 or not os.path.isdir(folder):
+                continue
+            for name in sorted(os.listdir(folder)):
+                if not name.startswith("."):
+                    yield prefix + name
+
+    def quarantine(self, oid: str) -> str:
+        """Move a corrupt object out of the store; returns where it went."""
+        folder = os.path.join(self.root, "quarantine")
+        os.makedirs(folder, exist_ok=True)
+        dest = os.path.join(folder, oid)
+        os.replace(self.path(oid), dest)
+        return dest
+
+    def sync(self) -> None:
+        """Make every object written so far durable (one syncfs instead of one fsync each)."""
+        if not os.path.isdir(self.base):
+            return
+        fd = os.open(self.base, os.O_RDONLY)
+        try:
+            _syncfs(fd)
+        finally:
+            os.close(fd)
+
+
+def _syncfs(fd: int) -> None:
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.syncfs(fd) == 0:
+            return
+    except (OSError, AttributeError):
+        pass
+    os.sync()

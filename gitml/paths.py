@@ -1,0 +1,45 @@
+"""Relative-path rules of SPEC section 7: POSIX, relative, no '..', inside the repo."""
+
+from __future__ import annotations
+
+import os
+import posixpath
+
+from gitml.errors import UnsafePathError
+
+
+def check_relpath(path: str, *, where: str) -> str:
+    """Return `path` normalised if it is a safe relative POSIX path, else raise.
+
+    `where` names the file or entry the path came from, for the message.
+    """
+    if not isinstance(path, str) or not path:
+        raise UnsafePathError(f"{where}: empty path")
+    if "\\" in path or "\x00" in path:
+        raise UnsafePathError(f"{where}: path {path!r} must use '/' separators")
+    if path.startswith("/") or (len(path) > 1 and path[1] == ":"):
+        raise UnsafePathError(f"{where}: absolute path {path!r} is not allowed")
+    parts = path.split("/")
+    if ".." in parts:
+        raise UnsafePathError(f"{where}: path {path!r} leads outside with '..'")
+    norm = posixpath.normpath(path)
+    if norm == ".":
+        raise UnsafePathError(f"{where}: path {path!r} names no file")
+    return norm
+
+
+def is_within(path: str, root: str) -> bool:
+    """True if absolute `path` is `root` or below it (both already resolved)."""
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def check_inside(root: str, abspath: str, *, what: str) -> None:
+    """Refuse `abspath` if it resolves (through symlinks) outside `root`."""
+    real = os.path.realpath(abspath)
+    if not is_within(real, os.path.realpath(root)):
+        raise UnsafePathError(f"{what}: {abspath} resolves outside the repository ({real})")
+
+
+def to_posix_rel(root: str, abspath: str) -> str:
+    """`abspath` relative to `root`, with '/' separators."""
+    return os.path.relpath(abspath, root).replace(os.sep, "/")

@@ -1,0 +1,81 @@
+"""Pointer files (`<path>.gitml`) <-> typed values."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from typing import Any
+
+from gitml.constants import HASH_NAME, POINTER_SUFFIX
+from gitml.errors import BadInputError
+from gitml.hashing import HashInfo
+from gitml.paths import check_relpath
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """One tracked path: relative to the pointer's folder, POSIX separators."""
+
+    path: str
+    hash_info: HashInfo
+
+    @property
+    def digest(self) -> str:
+        return self.hash_info.digest
+
+
+@dataclass(frozen=True)
+class Pointer:
+    """The content of one pointer file. `rel` is the pointer's path in the repo (POSIX)."""
+
+    rel: str
+    outs: tuple[Output, ...]
+    desc: str | None = None
+
+    @property
+    def folder(self) -> str:
+        return posixpath.dirname(self.rel)
+
+    def out_rel(self, out: Output) -> str:
+        """The output's path relative to the repository root."""
+        return posixpath.join(self.folder, out.path) if self.folder else out.path
+
+    @classmethod
+    def from_dict(cls, rel: str, data: dict[str, Any]) -> Pointer:
+        """Build from schema-valid data; refuses unsafe paths."""
+        outs = []
+        for i, item in enumerate(data["outs"]):
+            path = check_relpath(item["path"], where=f"{rel}: outs[{i}].path")
+            info = HashInfo(item["digest"], item["size"], item.get("nfiles"))
+            if info.is_dir != ("nfiles" in item):
+                raise BadInputError(f"{rel}: outs[{i}]: 'nfiles' goes with a '.dir' digest only")
+            outs.append(Output(path, info))
+        return cls(rel, tuple(outs), data.get("desc"))
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        if self.desc:
+            data["desc"] = self.desc
+        data["outs"] = [_out_dict(o) for o in self.outs]
+        return data
+
+
+def _out_dict(out: Output) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "path": out.path,
+        "hash": HASH_NAME,
+        "digest": out.hash_info.digest,
+        "size": out.hash_info.size,
+    }
+    if out.hash_info.nfiles is not None:
+        item["nfiles"] = out.hash_info.nfiles
+    return item
+
+
+def pointer_rel_for(data_rel: str) -> str:
+    """`data/train.csv` -> `data/train.csv.gitml`."""
+    return data_rel + POINTER_SUFFIX
+
+
+def data_rel_for(pointer_rel: str) -> str:
+    return pointer_rel[: -len(POINTER_SUFFIX)]

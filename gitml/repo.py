@@ -1,0 +1,80 @@
+"""Repo: a plain holder wiring the root, config, cache, state database and ignores."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+from gitml import config as config_mod
+from gitml import scm
+from gitml.constants import CACHE_DIR, GITML_DIR, LOCK_FILE, LOCK_TIMEOUT_S, STATE_DB, TMP_DIR
+from gitml.errors import LockedError, NotARepoError
+from gitml.ignore import IgnoreRules
+from gitml.odb import ObjectStore
+from gitml.statcache import StatCache
+
+
+@dataclass
+class Repo:
+    root: str
+
+    @property
+    def gitml_dir(self) -> str:
+        return os.path.join(self.root, GITML_DIR)
+
+    @property
+    def tmp_dir(self) -> str:
+        return os.path.join(self.gitml_dir, TMP_DIR)
+
+    @cached_property
+    def state(self) -> StatCache:
+        return StatCache(os.path.join(self.tmp_dir, STATE_DB))
+
+    @cached_property
+    def config(self) -> config_mod.Config:
+        return config_mod.load(self.root, memo=self.state)
+
+    @cached_property
+    def cache(self) -> ObjectStore:
+        return ObjectStore(os.path.join(self.gitml_dir, CACHE_DIR))
+
+    @cached_property
+    def ignore(self) -> IgnoreRules:
+        return IgnoreRules(self.root)
+
+    def abspath(self, rel: str) -> str:
+        return os.path.join(self.root, *rel.split("/"))
+
+    @contextlib.contextmanager
+    def lock(self, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
+        """The repository write lock; a second writer waits `timeout` s, then fails."""
+        from filelock import FileLock, Timeout
+
+        os.makedirs(self.tmp_dir, exist_ok=True)
+        path = os.path.join(self.tmp_dir, LOCK_FILE)
+        lock = FileLock(path)
+        try:
+            lock.acquire(timeout=timeout)
+        except Timeout as e:
+            raise LockedError(
+                f"another gitml process is writing to this repository (lock: {path})",
+                hint="wait for it to finish, then run the command again",
+            ) from e
+        try:
+            yield
+        finally:
+            lock.release()
+
+
+def find_repo(start: str | None = None) -> Repo:
+    """The gitml repository containing `start` (default: the current folder)."""
+    here = os.path.abspath(start or os.getcwd())
+    git_root = scm.find_git_root(here)
+    if git_root is None:
+        raise NotARepoError(f"{here} is not inside a Git repository", hint="run 'git init' first")
+    if not os.path.isdir(os.path.join(git_root, GITML_DIR)):
+        raise NotARepoError(f"{git_root} is not a gitml repository", hint="run 'gitml init' first")
+    return Repo(git_root)

@@ -1,0 +1,86 @@
+"""The state database: (inode, mtime_ns, size) -> digest, so nothing is hashed twice.
+
+Entries whose mtime is too close to the moment of hashing are not stored: a later write
+in the same clock tick would leave the stat unchanged ("racy" files, as Git calls them).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Iterable
+
+RACY_WINDOW_NS = 50_000_000
+_BATCH = 500
+
+StatKey = tuple[int, int, int]  # inode, mtime_ns, size
+
+
+def stat_key(st: os.stat_result) -> StatKey:
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
+class StatCache:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._db: sqlite3.Connection | None = None
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS state (inode INTEGER PRIMARY KEY,"
+                " mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL, digest TEXT NOT NULL)"
+            )
+            db.execute("CREATE TABLE IF NOT EXISTS valid (key TEXT PRIMARY KEY)")
+            self._db = db
+        return self._db
+
+    def get_many(self, keys: Iterable[StatKey]) -> dict[StatKey, str]:
+        """Digests known for these exact stats."""
+        wanted = {k[0]: k for k in keys}
+        found: dict[StatKey, str] = {}
+        inodes = list(wanted)
+        for i in range(0, len(inodes), _BATCH):
+            part = inodes[i : i + _BATCH]
+            marks = ",".join("?" * len(part))
+            rows = self.db.execute(
+                f"SELECT inode, mtime_ns, size, digest FROM state WHERE inode IN ({marks})", part
+            )
+            for inode, mtime_ns, size, digest in rows:
+                key = (inode, mtime_ns, size)
+                if wanted[inode] == key:
+                    found[key] = digest
+        return found
+
+    def put_many(self, items: Iterable[tuple[StatKey, str]], *, hashed_at_ns: int) -> None:
+        """Record digests of files whose stats were read before `hashed_at_ns`."""
+        limit = hashed_at_ns - RACY_WINDOW_NS
+        rows = [(k[0], k[1], k[2], d) for k, d in items if k[1] < limit]
+        if not rows:
+            return
+        db = self.db
+        db.execute("BEGIN")
+        db.executemany("INSERT OR REPLACE INTO state VALUES (?, ?, ?, ?)", rows)
+        db.execute("COMMIT")
+
+    def is_valid(self, key: str) -> bool:
+        row = self.db.execute("SELECT 1 FROM valid WHERE key = ?", (key,)).fetchone()
+        return row is not None
+
+    def mark_valid(self, key: str) -> None:
+        self.db.execute("INSERT OR IGNORE INTO valid VALUES (?)", (key,))
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+def now_ns() -> int:
+    return time.time_ns()

@@ -1,0 +1,98 @@
+"""The repository's pointer files: find, load, resolve targets, write."""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from collections.abc import Sequence
+
+from gitml import scm, yamlio
+from gitml.constants import GITML_DIR, POINTER_SUFFIX
+from gitml.errors import BadInputError
+from gitml.paths import check_inside, to_posix_rel
+from gitml.pointer import Pointer, data_rel_for, pointer_rel_for
+from gitml.repo import Repo
+
+
+def pointer_files(repo: Repo) -> list[str]:
+    """Repo-relative paths of every pointer file in the work tree (tracked or not)."""
+    rels = scm.ls_files(repo.root, f"*{POINTER_SUFFIX}")
+    return [r for r in rels if os.path.isfile(repo.abspath(r))]
+
+
+def load_pointer(repo: Repo, rel: str) -> Pointer:
+    data = yamlio.load_file(repo.abspath(rel), schema_name="pointer", memo=repo.state)
+    return parse_pointer(rel, data)
+
+
+def parse_pointer(rel: str, data: object) -> Pointer:
+    pointer = Pointer.from_dict(rel, data)  # type: ignore[arg-type]
+    for out in pointer.outs:
+        out_rel = pointer.out_rel(out)
+        if out_rel.startswith(GITML_DIR + "/") or out_rel in (".git", GITML_DIR):
+            raise BadInputError(f"{rel}: output {out.path!r} points into {out_rel.split('/')[0]}")
+    return pointer
+
+
+def load_all(repo: Repo) -> list[Pointer]:
+    return [load_pointer(repo, rel) for rel in pointer_files(repo)]
+
+
+def write_pointer(repo: Repo, pointer: Pointer) -> None:
+    yamlio.write_file(repo.abspath(pointer.rel), pointer.to_dict())
+
+
+def rel_of(repo: Repo, path: str) -> str:
+    """A user-given path (relative to the cwd) as a safe repo-relative POSIX path."""
+    abspath = os.path.abspath(path)
+    check_inside(repo.root, abspath, what=path)
+    rel = to_posix_rel(repo.root, abspath)
+    if rel == "." or rel.startswith("../"):
+        raise BadInputError(f"{path}: not a path inside the repository")
+    first = rel.split("/")[0]
+    if first in (".git", GITML_DIR):
+        raise BadInputError(f"{path}: gitml does not track files inside {first}/")
+    return rel
+
+
+def select(repo: Repo, targets: Sequence[str]) -> list[Pointer]:
+    """Pointers named by `targets` (data paths, pointer paths or folders); all if none."""
+    pointers = load_all(repo)
+    if not targets:
+        return pointers
+    chosen: list[Pointer] = []
+    for target in targets:
+        rel = rel_of(repo, target)
+        if rel.endswith(POINTER_SUFFIX):
+            rel = data_rel_for(rel)
+        hits = [p for p in pointers if _covers(rel, p)]
+        if not hits:
+            raise BadInputError(f"{target}: not tracked by gitml (no {pointer_rel_for(rel)})")
+        chosen.extend(h for h in hits if h not in chosen)
+    return chosen
+
+
+def _covers(rel: str, pointer: Pointer) -> bool:
+    for out in pointer.outs:
+        out_rel = pointer.out_rel(out)
+        if rel == out_rel or _is_below(out_rel, rel):
+            return True
+    return False
+
+
+def _is_below(path: str, folder: str) -> bool:
+    return path.startswith(folder.rstrip("/") + "/")
+
+
+def owner_of(pointers: Sequence[Pointer], rel: str) -> str | None:
+    """The tracked output that contains or equals `rel`, if any."""
+    for pointer in pointers:
+        for out in pointer.outs:
+            out_rel = pointer.out_rel(out)
+            if rel == out_rel or _is_below(rel, out_rel) or _is_below(out_rel, rel):
+                return out_rel
+    return None
+
+
+def parent_rel(rel: str) -> str:
+    return posixpath.dirname(rel)

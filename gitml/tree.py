@@ -1,0 +1,74 @@
+"""Directory manifests: sorted (path, digest, size) entries <-> canonical JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from gitml.constants import DIR_SUFFIX
+from gitml.errors import CorruptObjectError
+from gitml.hashing import HashInfo, hash_bytes, is_digest
+from gitml.paths import check_relpath
+
+
+@dataclass(frozen=True, slots=True)
+class TreeEntry:
+    path: str  # POSIX, relative to the directory
+    digest: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Tree:
+    """A directory's manifest; entries are sorted by path and unique."""
+
+    entries: tuple[TreeEntry, ...]
+
+    @classmethod
+    def build(cls, entries: Iterable[TreeEntry]) -> Tree:
+        return cls(tuple(sorted(entries, key=lambda e: e.path)))
+
+    def to_json(self) -> bytes:
+        items = [{"digest": e.digest, "path": e.path, "size": e.size} for e in self.entries]
+        return json.dumps(items, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+    def hash_info(self) -> HashInfo:
+        return HashInfo(
+            digest=hash_bytes(self.to_json()) + DIR_SUFFIX,
+            size=sum(e.size for e in self.entries),
+            nfiles=len(self.entries),
+        )
+
+    def as_dict(self) -> dict[str, TreeEntry]:
+        return {e.path: e for e in self.entries}
+
+    def __iter__(self) -> Iterator[TreeEntry]:
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    @classmethod
+    def from_json(cls, data: bytes, *, where: str) -> Tree:
+        """Parse a manifest, refusing unsafe paths and malformed entries."""
+        try:
+            items = json.loads(data)
+        except (ValueError, UnicodeDecodeError) as e:
+            raise CorruptObjectError(f"{where}: manifest is not valid JSON ({e})") from e
+        if not isinstance(items, list):
+            raise CorruptObjectError(f"{where}: manifest is not a list")
+        entries = []
+        for item in items:
+            if not (
+                isinstance(item, dict)
+                and isinstance(item.get("path"), str)
+                and isinstance(item.get("digest"), str)
+                and is_digest(item["digest"])
+                and not item["digest"].endswith(DIR_SUFFIX)
+                and isinstance(item.get("size"), int)
+            ):
+                raise CorruptObjectError(f"{where}: malformed manifest entry {item!r}")
+            path = check_relpath(item["path"], where=f"{where}: manifest entry")
+            entries.append(TreeEntry(path, item["digest"], item["size"]))
+        return cls.build(entries)

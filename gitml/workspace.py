@@ -1,0 +1,142 @@
+"""Hash workspace paths: walk directories, reuse the stat cache, hash misses in threads."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from gitml.errors import BadInputError, UnsafePathError
+from gitml.hashing import HashInfo, hash_file
+from gitml.ignore import IgnoreRules
+from gitml.odb import ObjectStore
+from gitml.paths import is_within
+from gitml.statcache import StatCache, StatKey, now_ns, stat_key
+from gitml.tree import Tree, TreeEntry
+
+Progress = Callable[[int], None]
+_CHUNK_FILES = 128
+
+
+@dataclass(frozen=True, slots=True)
+class FileStat:
+    rel: str  # relative to the walked directory, POSIX
+    abspath: str
+    key: StatKey
+
+
+@dataclass(frozen=True)
+class Scanned:
+    """A hashed workspace path: a file (tree None) or a directory with its manifest."""
+
+    hash_info: HashInfo
+    tree: Tree | None
+
+
+class Hasher:
+    """Hashes workspace files; with `store`, also copies each missing object into it."""
+
+    def __init__(
+        self,
+        repo_root: str,
+        state: StatCache,
+        ignore: IgnoreRules,
+        *,
+        store: ObjectStore | None = None,
+        jobs: int | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        self.repo_root = os.path.realpath(repo_root)
+        self.state = state
+        self.ignore = ignore
+        self.store = store
+        self.jobs = jobs or min(8, 2 * (os.cpu_count() or 1))
+        self.progress = progress
+
+    def scan(self, abspath: str, rel_in_repo: str) -> Scanned | None:
+        """Hash the file or directory at `abspath`; None if it does not exist."""
+        try:
+            st = os.stat(abspath)
+        except FileNotFoundError:
+            return None
+        self._check_link(abspath)
+        if stat.S_ISDIR(st.st_mode):
+            files = self.walk(abspath, rel_in_repo)
+            digests = self.hash_files(files)
+            tree = Tree.build(TreeEntry(f.rel, digests[f.abspath], f.key[2]) for f in files)
+            if self.store is not None:
+                info = tree.hash_info()
+                self.store.add_bytes(info.digest, tree.to_json())
+            return Scanned(tree.hash_info(), tree)
+        if not stat.S_ISREG(st.st_mode):
+            raise BadInputError(f"{rel_in_repo}: not a regular file or directory")
+        only = FileStat(os.path.basename(abspath), abspath, stat_key(st))
+        digest = self.hash_files([only])[abspath]
+        return Scanned(HashInfo(digest, st.st_size), None)
+
+    def walk(self, top: str, rel_in_repo: str) -> list[FileStat]:
+        """Every file below `top`, minus .gitmlignore matches; refuses escaping symlinks."""
+        found: list[FileStat] = []
+        stack = [(top, "")]
+        while stack:
+            folder, prefix = stack.pop()
+            with os.scandir(folder) as it:
+                for entry in it:
+                    rel = prefix + entry.name
+                    if entry.is_symlink():
+                        self._check_link(entry.path)
+                    is_dir = entry.is_dir()
+                    if self.ignore and self.ignore.ignored(f"{rel_in_repo}/{rel}", is_dir=is_dir):
+                        continue
+                    if is_dir:
+                        stack.append((entry.path, rel + "/"))
+                    elif entry.is_file():
+                        found.append(FileStat(rel, entry.path, stat_key(entry.stat())))
+        return found
+
+    def _check_link(self, abspath: str) -> None:
+        real = os.path.realpath(abspath)
+        if not is_within(real, self.repo_root):
+            raise UnsafePathError(f"{abspath} is a symlink that resolves outside the repository")
+
+    def hash_files(self, files: Sequence[FileStat]) -> dict[str, str]:
+        """abspath -> digest for `files`, from the stat cache where it is fresh."""
+        started = now_ns()
+        known = self.state.get_many(f.key for f in files)
+        result: dict[str, str] = {}
+        todo: list[FileStat] = []
+        for f in files:
+            digest = known.get(f.key)
+            if digest is None or (self.store is not None and not self.store.exists(digest)):
+                todo.append(f)
+            else:
+                result[f.abspath] = digest
+        if self.progress and result:
+            self.progress(len(result))
+        fresh = self._hash_many(todo)
+        result.update((f.abspath, d) for f, d in zip(todo, fresh, strict=True))
+        self.state.put_many(
+            ((f.key, d) for f, d in zip(todo, fresh, strict=True)), hashed_at_ns=started
+        )
+        return result
+
+    def _hash_many(self, files: Sequence[FileStat]) -> list[str]:
+        if len(files) <= _CHUNK_FILES:
+            return self._hash_chunk(files)
+        chunks = [files[i : i + _CHUNK_FILES] for i in range(0, len(files), _CHUNK_FILES)]
+        with ThreadPoolExecutor(self.jobs) as pool:
+            return [d for part in pool.map(self._hash_chunk, chunks) for d in part]
+
+    def _hash_chunk(self, files: Sequence[FileStat]) -> list[str]:
+        out = []
+        for f in files:
+            if self.store is not None:
+                digest, _ = self.store.add_file(f.abspath)
+            else:
+                digest, _ = hash_file(f.abspath)
+            out.append(digest)
+        if self.progress:
+            self.progress(len(files))
+        return out

@@ -1,0 +1,109 @@
+"""The only PyYAML user: safe loading with file:line errors, deterministic dumping."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import yaml
+
+from gitml import atomic, schema
+from gitml.errors import BadInputError
+from gitml.hashing import hash_bytes
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class ValidationMemo(Protocol):
+    """Remembers content keys already validated, so valid files skip the schema check."""
+
+    def is_valid(self, key: str) -> bool: ...
+
+    def mark_valid(self, key: str) -> None: ...
+
+
+def load_file(
+    path: str, *, schema_name: str | None = None, memo: ValidationMemo | None = None
+) -> Any:
+    """Safe-load the YAML at `path`; validate against `schema_name`; errors as path:line."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError as e:
+        raise BadInputError(f"{path}: cannot read ({e.strerror})") from e
+    return loads(raw, where=path, schema_name=schema_name, memo=memo)
+
+
+def loads(
+    raw: bytes, *, where: str, schema_name: str | None = None, memo: ValidationMemo | None = None
+) -> Any:
+    """Like load_file, for bytes already read (e.g. a blob at a Git revision)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise BadInputError(f"{where}:1: not UTF-8 text") from e
+    try:
+        data = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as e:
+        raise BadInputError(f"{where}:{_error_line(e)}: {_yaml_problem(e)}") from e
+    if schema_name is None:
+        return data
+    key = hash_bytes(schema.schema_text(schema_name).encode() + b"\0" + raw)
+    if memo is not None and memo.is_valid(key):
+        return data
+    problem = schema.first_problem(data, schema_name)
+    if problem is not None:
+        json_path, message = problem
+        raise BadInputError(f"{where}:{_line_of(text, json_path)}: {message}")
+    if memo is not None:
+        memo.mark_valid(key)
+    return data
+
+
+def dumps(data: Any) -> str:
+    """Deterministic block-style YAML (callers give keys in a stable order)."""
+    text: str = yaml.dump(
+        data, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True
+    )
+    return text
+
+
+def write_file(path: str, data: Any) -> None:
+    """Dump `data` to `path` atomically, LF endings."""
+    atomic.write_text(path, dumps(data))
+
+
+def _error_line(e: yaml.YAMLError) -> int:
+    mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+    return mark.line + 1 if mark is not None else 1
+
+
+def _yaml_problem(e: yaml.YAMLError) -> str:
+    problem = getattr(e, "problem", None)
+    context = getattr(e, "context", None)
+    if problem and context:
+        return f"invalid YAML: {context}, {problem}"
+    return f"invalid YAML: {problem or e}"
+
+
+def _line_of(text: str, json_path: tuple[str | int, ...]) -> int:
+    """Line (1-based) of the node at `json_path`, or of its deepest existing parent."""
+    node = yaml.compose(text, Loader=_Loader)
+    line = node.start_mark.line + 1 if node is not None else 1
+    for key in json_path:
+        child = _child(node, key)
+        if child is None:
+            break
+        node = child
+        line = node.start_mark.line + 1
+    return line
+
+
+def _child(node: Any, key: str | int) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if k.value == str(key):
+                return v
+    elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+        return node.value[key]
+    return None

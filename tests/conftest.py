@@ -1,0 +1,121 @@
+"""Real git repositories in temp folders, with HOME and git config isolated."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from gitml.cli import main
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path_factory.mktemp("home")
+    gitconfig = home / ".gitconfig"
+    gitconfig.write_text(
+        "[user]\n\tname = Test\n\temail = test@example.com\n"
+        "[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n"
+    )
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for var in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
+        monkeypatch.delenv(var, raising=False)
+    return home
+
+
+@dataclass(frozen=True)
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(*args: str) -> Result:
+    """Run the real CLI entry point in-process, capturing its output."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+def git(cwd: Path, *args: str) -> str:
+    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
+    return proc.stdout
+
+
+def gitml_subprocess(cwd: Path, *args: str, **kw: object) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(  # type: ignore[call-overload,no-any-return]
+        [sys.executable, "-m", "gitml", *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        **kw,
+    )
+
+
+@pytest.fixture
+def gitrepo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh git repository (no gitml yet), as the current folder."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q")
+    monkeypatch.chdir(root)
+    return root
+
+
+@pytest.fixture
+def repo(gitrepo: Path) -> Path:
+    """A git repository with `gitml init` done and committed."""
+    assert run_cli("init").code == 0
+    git(gitrepo, "add", "-A")
+    git(gitrepo, "commit", "-qm", "init gitml")
+    return gitrepo
+
+
+def write(path: Path, data: bytes | str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode()
+    path.write_bytes(data)
+    return path
+
+
+def make_dir(root: Path, nfiles: int, *, seed: int = 0) -> dict[str, bytes]:
+    """A folder of `nfiles` small files in subfolders; returns rel -> content."""
+    files = {}
+    for i in range(nfiles):
+        rel = f"part{i % 3}/f{i}.bin"
+        content = f"{seed}:{i}:".encode() * (i % 7 + 1)
+        write(root / rel, content)
+        files[rel] = content
+    return files
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file under `root` except .git, with contents: to assert nothing changed."""
+    out = {}
+    for dirpath, dirnames, names in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d != ".git" and d != "tmp"]
+        for name in names:
+            path = Path(dirpath) / name
+            out[str(path.relative_to(root))] = path.read_bytes() if not path.is_symlink() else b"->"
+    return out
+
+
+@contextlib.contextmanager
+def chdir(path: Path) -> Iterator[None]:
+    old = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(old)
