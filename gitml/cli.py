@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from gitml import __version__
-from gitml.errors import EXIT_DIFFERENCES, EXIT_ERROR, EXIT_USAGE, GitmlError
+from gitml.errors import (
+    EXIT_DIFFERENCES,
+    EXIT_ERROR,
+    EXIT_USAGE,
+    GitmlError,
+    MissingObjectError,
+)
 
 if TYPE_CHECKING:
     from gitml.repo import Repo
@@ -164,8 +170,8 @@ def checkout(targets: tuple[str, ...], force: bool) -> None:
         )
     if result.missing:
         shown = ", ".join(path for path, _ in result.missing[:3])
-        raise GitmlError(
-            f"{render.plural(len(result.missing), 'file')} could not be checked out,"
+        raise MissingObjectError(
+            f"{render.plural(len(result.missing), 'path')} could not be checked out,"
             f" their objects are not in the cache: {shown}",
             hint="run 'gitml pull'",
         )

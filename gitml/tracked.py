@@ -39,7 +39,8 @@ def load_all(repo: Repo) -> list[Pointer]:
 
 
 def write_pointer(repo: Repo, pointer: Pointer) -> None:
-    yamlio.write_file(repo.abspath(pointer.rel), pointer.to_dict())
+    path = repo.abspath(pointer.rel)
+    yamlio.write_file(path, pointer.to_dict(), schema_name="pointer", memo=repo.state)
 
 
 def rel_of(repo: Repo, path: str) -> str:

@@ -68,9 +68,17 @@ def dumps(data: Any) -> str:
     return text
 
 
-def write_file(path: str, data: Any) -> None:
-    """Dump `data` to `path` atomically, LF endings."""
-    atomic.write_text(path, dumps(data))
+def write_file(
+    path: str, data: Any, *, schema_name: str | None = None, memo: ValidationMemo | None = None
+) -> None:
+    """Dump `data` to `path` atomically, LF endings; validated first when a schema is named.
+
+    The written bytes are remembered as valid, so the next read skips the schema check.
+    """
+    text = dumps(data)
+    if schema_name is not None:
+        loads(text.encode("utf-8"), where=path, schema_name=schema_name, memo=memo)
+    atomic.write_text(path, text)
 
 
 def _error_line(e: yaml.YAMLError) -> int:

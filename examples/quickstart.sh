@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The gitml quick start on a bundled example: a temporary Git repo, a dataset file and a
+# folder of images, two commits, a change, status, diff, and a checkout of the old version.
+# Everything is local; nothing is downloaded. Run from anywhere: bash examples/quickstart.sh
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/gitml-quickstart.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
+step() { printf '\n%s$ %s%s\n' "$bold" "$*" "$plain"; "$@"; }
+
+cd "$work"
+git init -q -b main
+git config user.name "gitml example"
+git config user.email "example@gitml.invalid"
+step gitml init
+git add -A && git commit -qm "Initialise gitml"
+
+# A small dataset and a folder of "images", made from the example's seed file.
+mkdir -p data/images
+cp "$here/data/iris.csv" data/iris.csv
+python3 - <<'PY'
+import random
+rng = random.Random(7)
+for i in range(200):
+    with open(f"data/images/img{i:03d}.bin", "wb") as f:
+        f.write(rng.randbytes(rng.randint(1024, 8192)))
+PY
+
+step gitml add data/iris.csv data/images
+git add data/.gitignore data/iris.csv.gitml data/images.gitml
+git commit -qm "Track iris.csv and images with gitml"
+step cat data/iris.csv.gitml
+v1=$(git rev-parse HEAD)
+
+# Change the data: edit a row, add and delete an image.
+sed -i 's/^5.1,3.5,1.4,0.2,setosa$/5.2,3.5,1.4,0.2,setosa/' data/iris.csv
+head -c 4096 /dev/urandom > data/images/img200.bin
+rm data/images/img000.bin
+step gitml status
+step gitml diff
+step gitml add data/iris.csv data/images
+git commit -qam "Data v2"
+
+# Back to version 1: Git switches the pointers, gitml switches the data.
+step git checkout -q "$v1"
+step gitml checkout
+step gitml status
+step gitml diff --md main "$v1"
+git checkout -q main && gitml checkout -q
+printf '\nDone: gitml versioned a file and a folder, and switched between two versions.\n'
