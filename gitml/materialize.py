@@ -56,7 +56,7 @@ def plan_output(repo: Repo, out_rel: str, info: HashInfo, current: Scanned | Non
         plan.missing.append((out_rel, info.digest))
         return plan
     have = _current_files(out_rel, current)
-    if current is not None and (current.tree is None) == info.is_dir:
+    if current is not None and current.hash_info.is_dir != info.is_dir:
         plan.remove_root = True
     for rel, oid in want.items():
         old = have.get(rel)
@@ -84,7 +84,7 @@ def _touched(plan: Plan, rel: str) -> bool:
 def _current_files(out_rel: str, current: Scanned | None) -> dict[str, str]:
     if current is None:
         return {}
-    if current.tree is None:
+    if current.tree is None or not current.hash_info.is_dir:
         return {out_rel: current.hash_info.digest}
     return {f"{out_rel}/{e.path}": e.digest for e in current.tree}
 

@@ -11,6 +11,8 @@ import sqlite3
 import time
 from collections.abc import Iterable
 
+from gitml.hashing import HashInfo
+
 RACY_WINDOW_NS = 50_000_000
 _BATCH = 500
 
@@ -38,6 +40,10 @@ class StatCache:
                 " mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL, digest TEXT NOT NULL)"
             )
             db.execute("CREATE TABLE IF NOT EXISTS valid (key TEXT PRIMARY KEY)")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS trees (path TEXT PRIMARY KEY, fingerprint TEXT"
+                " NOT NULL, digest TEXT NOT NULL, size INTEGER NOT NULL, nfiles INTEGER NOT NULL)"
+            )
             self._db = db
         return self._db
 
@@ -68,6 +74,20 @@ class StatCache:
         db.execute("BEGIN")
         db.executemany("INSERT OR REPLACE INTO state VALUES (?, ?, ?, ?)", rows)
         db.execute("COMMIT")
+
+    def get_tree(self, path: str, fingerprint: str) -> HashInfo | None:
+        """The digest of directory `path` when it was last seen with this exact fingerprint."""
+        row = self.db.execute(
+            "SELECT digest, size, nfiles FROM trees WHERE path = ? AND fingerprint = ?",
+            (path, fingerprint),
+        ).fetchone()
+        return HashInfo(row[0], row[1], row[2]) if row else None
+
+    def put_tree(self, path: str, fingerprint: str, info: HashInfo) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO trees VALUES (?, ?, ?, ?, ?)",
+            (path, fingerprint, info.digest, info.size, info.nfiles or 0),
+        )
 
     def is_valid(self, key: str) -> bool:
         row = self.db.execute("SELECT 1 FROM valid WHERE key = ?", (key,)).fetchone()

@@ -7,21 +7,21 @@ import stat
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from gitml.errors import BadInputError, UnsafePathError
-from gitml.hashing import HashInfo, hash_file
+from gitml.hashing import HashInfo, hash_bytes, hash_file
 from gitml.ignore import IgnoreRules
 from gitml.odb import ObjectStore
 from gitml.paths import is_within
-from gitml.statcache import StatCache, StatKey, now_ns, stat_key
+from gitml.statcache import RACY_WINDOW_NS, StatCache, StatKey, now_ns, stat_key
 from gitml.tree import Tree, TreeEntry
 
 Progress = Callable[[int], None]
 _CHUNK_FILES = 128
 
 
-@dataclass(frozen=True, slots=True)
-class FileStat:
+class FileStat(NamedTuple):
     rel: str  # relative to the walked directory, POSIX
     abspath: str
     key: StatKey
@@ -29,10 +29,20 @@ class FileStat:
 
 @dataclass(frozen=True)
 class Scanned:
-    """A hashed workspace path: a file (tree None) or a directory with its manifest."""
+    """A hashed workspace path. `tree` is a directory's manifest (None for a file, or for a
+    directory answered from the state database when no tree was asked for)."""
 
     hash_info: HashInfo
     tree: Tree | None
+
+
+def _fingerprint(files: Sequence[FileStat], started_ns: int) -> str | None:
+    """A digest of every file's path and stat; None if any file is too fresh to trust."""
+    limit = started_ns - RACY_WINDOW_NS
+    if any(f.key[1] >= limit for f in files):
+        return None
+    text = "\n".join(f"{f.rel}\0{f.key[0]}\0{f.key[1]}\0{f.key[2]}" for f in files)
+    return hash_bytes(text.encode("utf-8", "surrogateescape"))
 
 
 class Hasher:
@@ -55,45 +65,67 @@ class Hasher:
         self.jobs = jobs or min(8, 2 * (os.cpu_count() or 1))
         self.progress = progress
 
-    def scan(self, abspath: str, rel_in_repo: str) -> Scanned | None:
-        """Hash the file or directory at `abspath`; None if it does not exist."""
+    def scan(self, abspath: str, rel_in_repo: str, *, need_tree: bool = True) -> Scanned | None:
+        """Hash the file or directory at `abspath`; None if it does not exist.
+
+        With `need_tree=False` a directory whose every file has the same stat as at its last
+        hashing is answered from the state database without building its manifest.
+        """
         try:
             st = os.stat(abspath)
         except FileNotFoundError:
             return None
         self._check_link(abspath)
         if stat.S_ISDIR(st.st_mode):
-            files = self.walk(abspath, rel_in_repo)
-            digests = self.hash_files(files)
-            tree = Tree.build(TreeEntry(f.rel, digests[f.abspath], f.key[2]) for f in files)
-            if self.store is not None:
-                info = tree.hash_info()
-                self.store.add_bytes(info.digest, tree.to_json())
-            return Scanned(tree.hash_info(), tree)
+            return self._scan_dir(abspath, rel_in_repo, need_tree)
         if not stat.S_ISREG(st.st_mode):
             raise BadInputError(f"{rel_in_repo}: not a regular file or directory")
         only = FileStat(os.path.basename(abspath), abspath, stat_key(st))
         digest = self.hash_files([only])[abspath]
         return Scanned(HashInfo(digest, st.st_size), None)
 
+    def _scan_dir(self, abspath: str, rel_in_repo: str, need_tree: bool) -> Scanned:
+        started = now_ns()
+        files = self.walk(abspath, rel_in_repo)
+        fingerprint = _fingerprint(files, started)
+        if fingerprint is not None and not need_tree and self.store is None:
+            known = self.state.get_tree(rel_in_repo, fingerprint)
+            if known is not None:
+                return Scanned(known, None)
+        digests = self.hash_files(files)
+        tree = Tree.build(TreeEntry(f.rel, digests[f.abspath], f.key[2]) for f in files)
+        info = tree.hash_info()
+        if self.store is not None:
+            self.store.add_bytes(info.digest, tree.to_json())
+        if fingerprint is not None:
+            self.state.put_tree(rel_in_repo, fingerprint, info)
+        return Scanned(info, tree)
+
     def walk(self, top: str, rel_in_repo: str) -> list[FileStat]:
         """Every file below `top`, minus .gitmlignore matches; refuses escaping symlinks."""
         found: list[FileStat] = []
+        append = found.append
         stack = [(top, "")]
+        ignore = self.ignore or None
         while stack:
             folder, prefix = stack.pop()
             with os.scandir(folder) as it:
                 for entry in it:
+                    if ignore is None and entry.is_file(follow_symlinks=False):  # the hot path
+                        st = entry.stat(follow_symlinks=False)
+                        key = (st.st_ino, st.st_mtime_ns, st.st_size)
+                        append(FileStat(prefix + entry.name, entry.path, key))
+                        continue
                     rel = prefix + entry.name
                     if entry.is_symlink():
                         self._check_link(entry.path)
                     is_dir = entry.is_dir()
-                    if self.ignore and self.ignore.ignored(f"{rel_in_repo}/{rel}", is_dir=is_dir):
+                    if ignore is not None and ignore.ignored(f"{rel_in_repo}/{rel}", is_dir=is_dir):
                         continue
                     if is_dir:
                         stack.append((entry.path, rel + "/"))
                     elif entry.is_file():
-                        found.append(FileStat(rel, entry.path, stat_key(entry.stat())))
+                        append(FileStat(rel, entry.path, stat_key(entry.stat())))
         return found
 
     def _check_link(self, abspath: str) -> None:

@@ -111,7 +111,7 @@ def _workspace_files(repo: Repo) -> dict[str, FileInfo]:
             scanned = hasher.scan(repo.abspath(rel), rel)
             if scanned is None:
                 continue
-            if scanned.tree is None:
+            if scanned.tree is None or not scanned.hash_info.is_dir:
                 files[rel] = (scanned.hash_info.digest, scanned.hash_info.size)
             else:
                 files.update((f"{rel}/{e.path}", (e.digest, e.size)) for e in scanned.tree)

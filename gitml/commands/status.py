@@ -8,7 +8,7 @@ from typing import Literal
 
 from gitml import tracked
 from gitml.repo import Repo
-from gitml.workspace import Hasher, Progress, Scanned
+from gitml.workspace import Hasher, Progress
 
 State = Literal["modified", "deleted", "not in cache"]
 
@@ -44,21 +44,14 @@ def status(
     for pointer in tracked.select(repo, targets):
         for out in pointer.outs:
             rel = pointer.out_rel(out)
-            current = hasher.scan(repo.abspath(rel), rel)
+            current = hasher.scan(repo.abspath(rel), rel, need_tree=False)
             state: State | None = None
             if current is None:
                 state = "deleted"
             elif current.hash_info.digest != out.digest:
                 state = "modified"
-            elif not _cached(repo, current):
+            elif not repo.cache.exists(out.digest):
                 state = "not in cache"
             if state is not None:
                 changes.append(OutStatus(pointer.rel, rel, state))
     return StatusResult(tuple(changes))
-
-
-def _cached(repo: Repo, scanned: Scanned) -> bool:
-    """The output's object, and for a directory every file object, is in the cache."""
-    if not repo.cache.exists(scanned.hash_info.digest):
-        return False
-    return scanned.tree is None or all(repo.cache.exists(e.digest) for e in scanned.tree)
