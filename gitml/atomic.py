@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import uuid
 from collections.abc import Iterator
 
@@ -12,6 +13,14 @@ def tmp_name(path: str) -> str:
     """A unique temporary name next to `path` (same folder, so replace is atomic)."""
     head, tail = os.path.split(path)
     return os.path.join(head, f".{tail}.{uuid.uuid4().hex[:12]}.tmp")
+
+
+_LEFTOVER = re.compile(r"^\..+\.[0-9a-f]{12}\.tmp$")
+
+
+def is_leftover(name: str) -> bool:
+    """True for a name made by `tmp_name`: the remains of an interrupted atomic write."""
+    return name.endswith(".tmp") and _LEFTOVER.match(name) is not None
 
 
 def write_bytes(path: str, data: bytes, *, mode: int = 0o644, fsync: bool = True) -> None:

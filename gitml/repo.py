@@ -77,4 +77,6 @@ def find_repo(start: str | None = None) -> Repo:
         raise NotARepoError(f"{here} is not inside a Git repository", hint="run 'git init' first")
     if not os.path.isdir(os.path.join(git_root, GITML_DIR)):
         raise NotARepoError(f"{git_root} is not a gitml repository", hint="run 'gitml init' first")
-    return Repo(git_root)
+    repo = Repo(git_root)
+    _ = repo.config  # a bad config stops every command before it does anything
+    return repo

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from gitml.atomic import is_leftover
 from gitml.errors import BadInputError, UnsafePathError
 from gitml.hashing import HashInfo, hash_bytes, hash_file
 from gitml.ignore import IgnoreRules
@@ -64,6 +65,7 @@ class Hasher:
         self.store = store
         self.jobs = jobs or min(8, 2 * (os.cpu_count() or 1))
         self.progress = progress
+        self.leftovers: list[str] = []  # temp files of interrupted gitml writes, seen in walks
 
     def scan(self, abspath: str, rel_in_repo: str, *, need_tree: bool = True) -> Scanned | None:
         """Hash the file or directory at `abspath`; None if it does not exist.
@@ -71,11 +73,11 @@ class Hasher:
         With `need_tree=False` a directory whose every file has the same stat as at its last
         hashing is answered from the state database without building its manifest.
         """
+        self._check_link(abspath)  # also when missing: a symlinked parent may lead outside
         try:
             st = os.stat(abspath)
         except FileNotFoundError:
             return None
-        self._check_link(abspath)
         if stat.S_ISDIR(st.st_mode):
             return self._scan_dir(abspath, rel_in_repo, need_tree)
         if not stat.S_ISREG(st.st_mode):
@@ -112,6 +114,9 @@ class Hasher:
             with os.scandir(folder) as it:
                 for entry in it:
                     if ignore is None and entry.is_file(follow_symlinks=False):  # the hot path
+                        if is_leftover(entry.name):
+                            self.leftovers.append(entry.path)
+                            continue
                         st = entry.stat(follow_symlinks=False)
                         key = (st.st_ino, st.st_mtime_ns, st.st_size)
                         append(FileStat(prefix + entry.name, entry.path, key))
@@ -124,6 +129,8 @@ class Hasher:
                         continue
                     if is_dir:
                         stack.append((entry.path, rel + "/"))
+                    elif is_leftover(entry.name):
+                        self.leftovers.append(entry.path)
                     elif entry.is_file():
                         append(FileStat(rel, entry.path, stat_key(entry.stat())))
         return found

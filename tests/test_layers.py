@@ -21,9 +21,7 @@ def imports_of(path: Path) -> set[str]:
 
 
 def modules() -> dict[str, Path]:
-    return {
-        str(p.relative_to(PKG).with_suffix("")).replace("/", "."): p for p in PKG.rglob("*.py")
-    }
+    return {str(p.relative_to(PKG).with_suffix("")).replace("/", "."): p for p in PKG.rglob("*.py")}
 
 
 def test_each_library_has_one_home() -> None:

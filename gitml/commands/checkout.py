@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -52,6 +54,9 @@ def checkout(
             )
         if total is not None:
             total(sum(len(p.write) for p in plans))
+        for leftover in hasher.leftovers:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(leftover)
         linker = Linker(repo.config.cache_types)
         for plan in plans:
             if not plan.is_noop:
