@@ -130,16 +130,24 @@ def dvc_tool(venv: Path, site_cache: Path) -> Tool:
     return Tool("dvc", [str(venv / "bin" / "dvc")], env, ".dvc")
 
 
-def gitml_tool(command: str | None) -> Tool:
+def gitml_tool(command: str | None, venv: Path) -> Tool:
+    """gitml as a user gets it: installed (not editable) into its own virtualenv, like DVC."""
     env = base_env()
     if command:
-        argv = shlex.split(command)
-    else:
-        argv = [sys.executable, "-m", "gitml"]
-        if (PROJECT_ROOT / "gitml").is_dir():
-            paths = [str(PROJECT_ROOT), env.get("PYTHONPATH", "")]
-            env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
-    return Tool("gitml", argv, env, ".gitml")
+        return Tool("gitml", shlex.split(command), env, ".gitml")
+    ensure_gitml(venv)
+    return Tool("gitml", [str(venv / "bin" / "gitml")], env, ".gitml")
+
+
+def ensure_gitml(venv: Path) -> None:
+    """Create ``venv`` if needed and (re)install this checkout of gitml into it."""
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--disable-pip-version-check"]
+    if not (venv / "bin" / "python").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([*pip, "--quiet", str(PROJECT_ROOT)], check=True)
+    subprocess.run(
+        [*pip, "--quiet", "--no-deps", "--force-reinstall", str(PROJECT_ROOT)], check=True
+    )
 
 
 def ensure_dvc(venv: Path, version: str) -> None:
@@ -575,8 +583,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--nnew", type=int, default=100, help="files added for state B")
     parser.add_argument("--repeat", type=int, default=3, help="runs of cheap steps (best of)")
     parser.add_argument("--only", choices=TOOLS, help="run one tool only")
-    parser.add_argument("--gitml", help="gitml command (default: python3 -m gitml)")
+    parser.add_argument("--gitml", help="gitml command (default: the --gitml-venv install)")
     parser.add_argument("--venv", type=Path, default=DEFAULT_VENV, help="DVC virtualenv")
+    parser.add_argument(
+        "--gitml-venv", type=Path, default=HERE / ".venv-gitml", help="gitml virtualenv"
+    )
     parser.add_argument("--dvc-version", default=DEFAULT_DVC_VERSION)
     parser.add_argument("--workdir", type=Path, help="parent of the temp work dir (/tmp)")
     parser.add_argument("--keep", action="store_true", help="keep the work dir")
@@ -593,7 +604,7 @@ def make_tools(args: argparse.Namespace, work: Path) -> list[Tool]:
         ensure_dvc(args.venv.resolve(), args.dvc_version)
         tools.append(dvc_tool(args.venv.resolve(), work / "dvc-site-cache"))
     if args.only in (None, "gitml"):
-        tools.append(gitml_tool(args.gitml))
+        tools.append(gitml_tool(args.gitml, args.gitml_venv.resolve()))
     return tools
 
 

@@ -1,5 +1,5 @@
 import sys
 
-from gitml.cli import main
+from gitml.entry import main
 
 sys.exit(main())
