@@ -61,6 +61,9 @@ class Run:
     stderr: str
 
 
+TIME = os.path.exists("/usr/bin/time")
+
+
 def run(argv: Sequence[str], cwd: Path, env: dict[str, str], logdir: Path) -> Run:
     """Run ``argv`` and return its wall time and peak RSS (via os.wait4)."""
     logdir.mkdir(parents=True, exist_ok=True)
@@ -68,18 +71,27 @@ def run(argv: Sequence[str], cwd: Path, env: dict[str, str], logdir: Path) -> Ru
         tempfile.TemporaryFile(dir=logdir) as out,
         tempfile.TemporaryFile(dir=logdir) as err,
     ):
+        # A forked child's ru_maxrss starts at this (large) process's RSS; /usr/bin/time
+        # forks the command from a small process, so its %M is the command's own peak.
+        rss_file = logdir / f"rss-{os.getpid()}-{time.monotonic_ns()}"
+        timed = ["/usr/bin/time", "-f", "%M", "-o", str(rss_file), *argv] if TIME else list(argv)
+        os.sync()  # flush the setup's dirty pages so they do not slow the timed command
         start = time.perf_counter()
         proc = subprocess.Popen(
-            list(argv), cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err
+            timed, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err
         )
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
+        maxrss = usage.ru_maxrss
+        if TIME:
+            maxrss = int(rss_file.read_text().split()[-1])
+            rss_file.unlink()
         out.seek(0)
         err.seek(0)
         return Run(
             seconds=seconds,
-            maxrss_kib=usage.ru_maxrss,
+            maxrss_kib=maxrss,
             returncode=proc.returncode,
             stdout=out.read().decode(errors="replace"),
             stderr=err.read().decode(errors="replace"),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,3 +52,21 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
+
+
+def edit(
+    root: str,
+    change: Callable[[dict[str, Any]], None],
+    *,
+    local: bool = False,
+    memo: yamlio.ValidationMemo | None = None,
+) -> None:
+    """Apply `change` to one config file's data and write it back (validated, atomic)."""
+    path = config_paths(root)[1 if local else 0]
+    data = copy.deepcopy(load_raw(path, memo))
+    change(data)
+    yamlio.write_file(path, _drop_empty(data), schema_name="config", memo=memo)
+
+
+def _drop_empty(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if v not in ({}, None)}

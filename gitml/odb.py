@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from gitml.constants import DIR_SUFFIX, HASH_DIR
 from gitml.errors import CorruptObjectError, MissingObjectError
@@ -113,6 +113,34 @@ class ObjectStore:
                 os.unlink(tmp)
             raise
         return oid, size
+
+    def add_verified(self, oid: str, data: bytes) -> None:
+        """Store downloaded `data` as `oid` only if it hashes to that name."""
+        if hash_bytes(data) != oid.removesuffix(DIR_SUFFIX):
+            raise CorruptObjectError(f"object {oid} is corrupt: its bytes do not match its name")
+        self.add_bytes(oid, data)
+
+    def add_verified_from(self, oid: str, fill: Callable[[str], None]) -> None:
+        """`fill(tmp_path)` writes a large object to a temp file; it is hashed, fsynced and
+        renamed to `oid` only if it matches."""
+        tmp = self._tmp_path(self._prefix_dir(oid))
+        try:
+            fill(tmp)
+            digest, _ = hash_file(tmp)
+            if digest != oid.removesuffix(DIR_SUFFIX):
+                raise CorruptObjectError(
+                    f"object {oid} is corrupt: its bytes do not match its name"
+                )
+            fd = os.open(tmp, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.chmod(tmp, OBJECT_MODE)
+            os.replace(tmp, self.path(oid))
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
 
     def read_bytes(self, oid: str) -> bytes:
         try:

@@ -115,3 +115,29 @@ def check_not_tracked(root: str, rel: str) -> None:
             f"{rel} is already tracked by Git",
             hint=f"run 'git rm -r --cached {rel}' first",
         )
+
+
+def revisions(root: str, *, branches: bool, tags: bool, commits: bool) -> list[str]:
+    """Commit shas of all local branches, all tags, or every commit reachable from any ref."""
+    if commits:
+        out = _git(root, "rev-list", "--all")
+        return sorted(set(out.decode().split()))
+    patterns = (["refs/heads"] if branches else []) + (["refs/tags"] if tags else [])
+    if not patterns:
+        return []
+    out = _git(
+        root, "for-each-ref", "--format=%(objectname) %(objecttype) %(*objectname)", *patterns
+    )
+    shas = set()
+    for line in out.decode().splitlines():
+        sha, kind, peeled = [*line.split(), "", ""][:3]
+        shas.add(peeled if kind == "tag" and peeled else sha)
+    return sorted(shas)
+
+
+def has_commits(root: str) -> bool:
+    try:
+        _git(root, "rev-parse", "--verify", "-q", "HEAD")
+    except GitmlError:
+        return False
+    return True

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import posixpath
 from collections.abc import Sequence
 
 from gitml import scm, yamlio
 from gitml.constants import GITML_DIR, POINTER_SUFFIX
 from gitml.errors import BadInputError
+from gitml.hashing import HashInfo
 from gitml.paths import check_inside, to_posix_rel
 from gitml.pointer import Pointer, data_rel_for, pointer_rel_for
 from gitml.repo import Repo
@@ -95,5 +95,12 @@ def owner_of(pointers: Sequence[Pointer], rel: str) -> str | None:
     return None
 
 
-def parent_rel(rel: str) -> str:
-    return posixpath.dirname(rel)
+def outputs_at(repo: Repo, rev: str) -> list[tuple[str, HashInfo]]:
+    """(output path, hash) of every pointer in the tree of Git revision `rev`."""
+    outputs = []
+    for rel in scm.files_at(repo.root, rev, POINTER_SUFFIX):
+        raw = scm.read_at(repo.root, rev, rel) or b""
+        data = yamlio.loads(raw, where=f"{rev}:{rel}", schema_name="pointer", memo=repo.state)
+        pointer = parse_pointer(rel, data)
+        outputs.extend((pointer.out_rel(o), o.hash_info) for o in pointer.outs)
+    return outputs

@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitml import scm, tracked, yamlio
-from gitml.constants import POINTER_SUFFIX
-from gitml.hashing import HashInfo
+from gitml import tracked
 from gitml.repo import Repo
 from gitml.tree import Tree
 from gitml.workspace import Hasher
@@ -80,7 +78,7 @@ def _files(repo: Repo, rev: str, result: DiffResult) -> dict[str, FileInfo]:
     if rev == WORKSPACE:
         return _workspace_files(repo)
     files: dict[str, FileInfo] = {}
-    for out_rel, info in _outputs_at(repo, rev).items():
+    for out_rel, info in tracked.outputs_at(repo, rev):
         if not info.is_dir:
             files[out_rel] = (info.digest, info.size)
         elif repo.cache.exists(info.digest):
@@ -90,16 +88,6 @@ def _files(repo: Repo, rev: str, result: DiffResult) -> dict[str, FileInfo]:
             files[out_rel + "/"] = (info.digest, info.size)
             result.not_in_cache.append(out_rel)
     return files
-
-
-def _outputs_at(repo: Repo, rev: str) -> dict[str, HashInfo]:
-    outputs = {}
-    for rel in scm.files_at(repo.root, rev, POINTER_SUFFIX):
-        raw = scm.read_at(repo.root, rev, rel) or b""
-        data = yamlio.loads(raw, where=f"{rev}:{rel}", schema_name="pointer", memo=repo.state)
-        pointer = tracked.parse_pointer(rel, data)
-        outputs.update((pointer.out_rel(o), o.hash_info) for o in pointer.outs)
-    return outputs
 
 
 def _workspace_files(repo: Repo) -> dict[str, FileInfo]:

@@ -1,0 +1,153 @@
+"""`gitml push`, `fetch` and `pull`: move the objects tracked outputs need, verified."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from gitml import used
+from gitml.commands.checkout import CheckoutResult, checkout
+from gitml.errors import GitmlError
+from gitml.hashing import hash_file
+from gitml.odb import SMALL_FILE
+from gitml.remote import (
+    RemoteError,
+    RemoteStore,
+    TransferResult,
+    default_jobs,
+    missing_on,
+    open_remote,
+    transfer,
+)
+from gitml.repo import Repo
+
+Progress = Callable[[int], None]
+Totals = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    remote: str
+    transfer: TransferResult
+    not_local: tuple[tuple[str, str], ...] = ()  # push: (path, oid) missing from the cache
+
+    @property
+    def ok(self) -> bool:
+        return self.transfer.ok and not self.not_local
+
+
+@dataclass(frozen=True)
+class PullResult:
+    fetch: SyncResult
+    checkout: CheckoutResult | None
+
+
+def push(
+    repo: Repo,
+    scope: used.Scope,
+    *,
+    remote: str | None = None,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+    total: Totals | None = None,
+) -> SyncResult:
+    """Upload every needed object the remote lacks; corrupt local objects are not sent."""
+    store = open_remote(repo.root, repo.config, remote)
+    needed = used.expand(repo, used.outputs(repo, scope))
+    local = {oid for oid in needed.oids if repo.cache.exists(oid)}
+    not_local = tuple(sorted((needed.owner[o], o) for o in needed.oids - local))
+    todo = missing_on(store, local)
+    if total:
+        total(len(todo))
+
+    def send(oid: str) -> None:
+        path = repo.cache.path(oid)
+        if os.stat(path).st_size <= SMALL_FILE:
+            store.write(oid, repo.cache.read_verified(oid))
+            return
+        if hash_file(path)[0] != oid.removesuffix(".dir"):
+            raise GitmlError(f"cache object {oid} is corrupt; not pushed")
+        store.upload(oid, path)
+
+    result = _run(store, todo, send, jobs, progress)
+    result.skipped = len(local) - len(todo)
+    return SyncResult(store.name, result, not_local)
+
+
+def fetch(
+    repo: Repo,
+    scope: used.Scope,
+    *,
+    remote: str | None = None,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+    total: Totals | None = None,
+) -> SyncResult:
+    """Download every needed object missing from the cache, verifying each before it lands."""
+    store = open_remote(repo.root, repo.config, remote)
+    outs = used.outputs(repo, scope)
+    first = used.expand(repo, outs)
+    manifests = {info.digest for _, info in first.unknown}
+    result = TransferResult()
+    if manifests:  # directory manifests first: they name the files to fetch
+        result = _run(store, manifests, lambda oid: _receive(repo, store, oid, 0), jobs, None)
+    needed = used.expand(repo, outs)
+    todo = {oid for oid in needed.oids if not repo.cache.exists(oid)}
+    if total:
+        total(len(todo))
+
+    def receive(oid: str) -> None:
+        _receive(repo, store, oid, needed.sizes.get(oid, 0))
+
+    rest = _run(store, todo, receive, jobs, progress)
+    rest.transferred.extend(result.transferred)
+    rest.failed.extend(f for f in result.failed if f[0] not in todo)
+    rest.failed = [(needed.owner.get(o, o), f"{o}: {why}") for o, why in sorted(rest.failed)]
+    rest.skipped = len(needed.oids) - len(todo)
+    repo.cache.sync()
+    return SyncResult(store.name, rest)
+
+
+def pull(
+    repo: Repo,
+    scope: used.Scope,
+    *,
+    remote: str | None = None,
+    jobs: int | None = None,
+    force: bool = False,
+    progress: Progress | None = None,
+    total: Totals | None = None,
+) -> PullResult:
+    """Fetch, then check out what could be fetched."""
+    fetched = fetch(repo, scope, remote=remote, jobs=jobs, progress=progress, total=total)
+    result = checkout(repo, scope.targets, force=force)
+    return PullResult(fetched, result)
+
+
+def _receive(repo: Repo, store: RemoteStore, oid: str, size: int) -> None:
+    """Download `oid` (in memory when small, else to a temp file) and verify it."""
+    try:
+        if size <= SMALL_FILE:
+            repo.cache.add_verified(oid, store.read(oid))
+        else:
+            repo.cache.add_verified_from(oid, lambda tmp: store.download(oid, tmp))
+    except FileNotFoundError as e:
+        raise GitmlError("not on the remote") from e
+
+
+def _run(
+    store: RemoteStore,
+    oids: set[str],
+    task: Callable[[str], None],
+    jobs: int | None,
+    progress: Progress | None,
+) -> TransferResult:
+    try:
+        result = transfer(oids, task, jobs=jobs or default_jobs(), progress=progress)
+        store.finish()
+    except GitmlError:
+        raise
+    except Exception as e:
+        raise RemoteError(store.name, e) from e
+    return result

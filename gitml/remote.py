@@ -1,0 +1,243 @@
+"""Remotes: a URL -> an object store with the cache's layout; parallel, verified transfer.
+
+A local folder is served with plain `os` calls (the same atomic `ObjectStore` as the cache);
+every other URL goes through fsspec (s3fs for `s3://`), imported only when used.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from gitml.config import Config
+from gitml.constants import HASH_DIR
+from gitml.errors import BadInputError, CorruptObjectError, GitmlError
+from gitml.odb import ObjectStore
+
+SECRET_OPTIONS = frozenset({"access_key_id", "secret_access_key"})
+_LIST_THRESHOLD = 64  # more wanted objects than this: one listing beats a request each
+_ATOMIC_PUT = frozenset({"s3", "s3a", "gs", "gcs", "az", "abfs", "azure", "memory"})
+
+
+class RemoteError(GitmlError):
+    exit_code = 3
+
+    def __init__(self, name: str, error: BaseException) -> None:
+        super().__init__(f"remote '{name}': {type(error).__name__}: {error}")
+
+
+class RemoteStore(Protocol):
+    name: str
+    url: str
+
+    def list_oids(self) -> set[str]: ...
+    def exists(self, oid: str) -> bool: ...
+    def read(self, oid: str) -> bytes: ...
+    def download(self, oid: str, dest: str) -> None: ...
+    def write(self, oid: str, data: bytes) -> None: ...
+    def upload(self, oid: str, src: str) -> None: ...
+    def remove(self, oid: str) -> None: ...
+    def finish(self) -> None: ...
+
+
+class LocalRemote:
+    """A remote on a local (or mounted) folder."""
+
+    def __init__(self, name: str, url: str, root: str) -> None:
+        self.name, self.url = name, url
+        self.store = ObjectStore(root)
+
+    def list_oids(self) -> set[str]:
+        return set(self.store.iter_oids())
+
+    def exists(self, oid: str) -> bool:
+        return self.store.exists(oid)
+
+    def read(self, oid: str) -> bytes:
+        return self.store.read_bytes(oid)
+
+    def download(self, oid: str, dest: str) -> None:
+        shutil.copyfile(self.store.path(oid), dest)
+
+    def write(self, oid: str, data: bytes) -> None:
+        self.store.add_bytes(oid, data)
+
+    def upload(self, oid: str, src: str) -> None:
+        digest, _ = self.store.add_file(src)
+        if digest != oid:
+            raise CorruptObjectError(f"object {oid} changed while it was pushed")
+
+    def remove(self, oid: str) -> None:
+        os.unlink(self.store.path(oid))
+
+    def finish(self) -> None:
+        self.store.sync()
+
+
+class FsspecRemote:
+    """A remote on any fsspec filesystem (S3 through s3fs, and others installed)."""
+
+    def __init__(self, name: str, url: str, fs: Any, root: str, protocol: str) -> None:
+        self.name, self.url, self.fs = name, url, fs
+        self.base = f"{root.rstrip('/')}/{HASH_DIR}"
+        self.atomic_put = protocol in _ATOMIC_PUT
+
+    def path(self, oid: str) -> str:
+        return f"{self.base}/{oid[:2]}/{oid[2:]}"
+
+    def list_oids(self) -> set[str]:
+        try:
+            paths = self.fs.find(self.base)
+        except FileNotFoundError:
+            return set()
+        oids = set()
+        for path in paths:
+            parts = path.rsplit("/", 2)
+            if len(parts) == 3 and len(parts[1]) == 2 and not parts[2].startswith("."):
+                oids.add(parts[1] + parts[2])
+        return oids
+
+    def exists(self, oid: str) -> bool:
+        return bool(self.fs.exists(self.path(oid)))
+
+    def read(self, oid: str) -> bytes:
+        data: bytes = self.fs.cat_file(self.path(oid))
+        return data
+
+    def download(self, oid: str, dest: str) -> None:
+        self.fs.get_file(self.path(oid), dest)
+
+    def write(self, oid: str, data: bytes) -> None:
+        self._put(oid, lambda path: self.fs.pipe_file(path, data))
+
+    def upload(self, oid: str, src: str) -> None:
+        self._put(oid, lambda path: self.fs.put_file(src, path))
+
+    def _put(self, oid: str, put: Callable[[str], None]) -> None:
+        final = self.path(oid)
+        if self.atomic_put:  # object stores publish an object only once it is complete
+            put(final)
+            return
+        self.fs.makedirs(final.rsplit("/", 1)[0], exist_ok=True)
+        tmp = f"{final}.{os.getpid()}.tmp"
+        put(tmp)
+        self.fs.mv(tmp, final)
+
+    def remove(self, oid: str) -> None:
+        self.fs.rm_file(self.path(oid))
+
+    def finish(self) -> None:
+        return None
+
+
+def open_remote(root: str, config: Config, name: str | None = None) -> RemoteStore:
+    """The remote `name` (default: core.remote, or the only one configured)."""
+    name = name or config.remote
+    if name is None:
+        if len(config.remotes) != 1:
+            raise BadInputError(
+                "no remote given and no default remote",
+                hint="run 'gitml remote add -d NAME URL', or pass -r NAME",
+            )
+        name = next(iter(config.remotes))
+    if name not in config.remotes:
+        raise BadInputError(f"unknown remote '{name}'", hint="see 'gitml remote list'")
+    options = dict(config.remotes[name])
+    url = str(options.pop("url"))
+    protocol = url.split("://", 1)[0] if "://" in url else "file"
+    if protocol == "file":
+        path = url.removeprefix("file://")
+        return LocalRemote(name, url, os.path.join(root, os.path.expanduser(path)))
+    try:
+        import fsspec
+
+        fs = fsspec.filesystem(protocol, **_fs_options(protocol, options))
+    except (ImportError, ValueError) as e:
+        raise BadInputError(f"remote '{name}': cannot open {url} ({e})") from e
+    return FsspecRemote(name, url, fs, url.split("://", 1)[1], protocol)
+
+
+def _fs_options(protocol: str, options: dict[str, Any]) -> dict[str, Any]:
+    options.pop("jobs", None)
+    if protocol not in ("s3", "s3a"):
+        return options
+    out: dict[str, Any] = {"skip_instance_cache": True, "use_listings_cache": False}
+    client: dict[str, Any] = {}
+    if "endpointurl" in options:
+        client["endpoint_url"] = options["endpointurl"]
+    if "region" in options:
+        client["region_name"] = options["region"]
+    if client:
+        out["client_kwargs"] = client
+    for ours, theirs in (
+        ("profile", "profile"),
+        ("access_key_id", "key"),
+        ("secret_access_key", "secret"),
+    ):
+        if ours in options:
+            out[theirs] = options[ours]
+    return out
+
+
+def missing_on(remote: RemoteStore, oids: Iterable[str]) -> set[str]:
+    """The subset of `oids` the remote lacks: one listing when many are asked about."""
+    wanted = set(oids)
+    try:
+        if len(wanted) > _LIST_THRESHOLD:
+            return wanted - remote.list_oids()
+        with ThreadPoolExecutor(8) as pool:
+            flags = dict(zip(wanted, pool.map(remote.exists, wanted), strict=True))
+    except GitmlError:
+        raise
+    except Exception as e:
+        raise RemoteError(remote.name, e) from e
+    return {oid for oid, present in flags.items() if not present}
+
+
+@dataclass
+class TransferResult:
+    transferred: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (oid, why)
+    skipped: int = 0  # already there
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def transfer(
+    oids: Iterable[str],
+    task: Callable[[str], None],
+    *,
+    jobs: int,
+    progress: Callable[[int], None] | None = None,
+) -> TransferResult:
+    """Run `task(oid)` for each oid in a thread pool; failures are returned, not raised."""
+    result = TransferResult()
+    with ThreadPoolExecutor(jobs) as pool:
+        futures = {pool.submit(task, oid): oid for oid in sorted(oids)}
+        for future in as_completed(futures):
+            oid = futures[future]
+            error = future.exception()
+            if error is None:
+                result.transferred.append(oid)
+            else:
+                result.failed.append((oid, _describe(error)))
+            if progress:
+                progress(1)
+    result.failed.sort()
+    return result
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, GitmlError):
+        return error.message
+    return f"{type(error).__name__}: {error}"
+
+
+def default_jobs() -> int:
+    return 4 * (os.cpu_count() or 1)
