@@ -60,3 +60,9 @@ class CorruptObjectError(GitmlError):
 
 class UncommittedChangeError(GitmlError):
     """Checkout would overwrite a local change that cannot be restored."""
+
+
+class TransferError(GitmlError):
+    """Some objects could not be transferred (the others were)."""
+
+    exit_code = EXIT_ERROR

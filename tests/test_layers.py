@@ -28,7 +28,7 @@ def test_each_library_has_one_home() -> None:
     for name, path in modules().items():
         for lib, home in LIBRARY_HOME.items():
             if lib in imports_of(path):
-                assert name == home, f"{name} imports {lib}; only {home} may"
+                assert name.split(".")[0] == home, f"{name} imports {lib}; only {home} may"
 
 
 def test_model_is_free_of_adapters() -> None:
@@ -39,7 +39,7 @@ def test_model_is_free_of_adapters() -> None:
 
 def test_core_never_prints() -> None:
     for name, path in modules().items():
-        if name == "cli":
+        if name.split(".")[0] == "cli":
             continue
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):

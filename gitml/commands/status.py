@@ -47,7 +47,7 @@ def status(
             current = hasher.scan(repo.abspath(rel), rel, need_tree=False)
             state: State | None = None
             if current is None:
-                state = "deleted"
+                state = "deleted" if repo.cache.exists(out.digest) else "not in cache"
             elif current.hash_info.digest != out.digest:
                 state = "modified"
             elif not repo.cache.exists(out.digest):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -151,3 +152,66 @@ def _run(
     except Exception as e:
         raise RemoteError(store.name, e) from e
     return result
+
+
+@dataclass(frozen=True)
+class CloudStatus:
+    remote: str
+    missing: tuple[tuple[str, int], ...]  # (output path, objects the remote lacks)
+
+    @property
+    def clean(self) -> bool:
+        return not self.missing
+
+
+def cloud_status(repo: Repo, scope: used.Scope, *, remote: str | None = None) -> CloudStatus:
+    """Tracked outputs with objects the remote does not have."""
+    store = open_remote(repo.root, repo.config, remote)
+    outs = used.outputs(repo, scope)
+    needed = used.expand(repo, outs)
+    lacking = missing_on(store, needed.oids)
+    per_output: dict[str, int] = {}
+    for oid in lacking:
+        owner = needed.owner.get(oid, oid)
+        out = next((rel for rel, _ in outs if owner == rel or owner.startswith(rel + "/")), owner)
+        per_output[out] = per_output.get(out, 0) + 1
+    return CloudStatus(store.name, tuple(sorted(per_output.items())))
+
+
+@dataclass(frozen=True)
+class RemoteFsck:
+    checked: int
+    corrupt: tuple[str, ...]
+    errors: tuple[tuple[str, str], ...]  # (oid, why) that could not be read
+
+
+def fsck_remote(repo: Repo, *, remote: str | None, jobs: int | None = None) -> RemoteFsck:
+    """Download (to temp files) and hash every object on the remote."""
+    store = open_remote(repo.root, repo.config, remote)
+    try:
+        oids = store.list_oids()
+    except Exception as e:
+        raise RemoteError(store.name, e) from e
+    os.makedirs(repo.tmp_dir, exist_ok=True)
+
+    def check(oid: str) -> None:
+        tmp = os.path.join(repo.tmp_dir, f"fsck-{oid}")
+        try:
+            store.download(oid, tmp)
+            if hash_file(tmp)[0] != oid.removesuffix(".dir"):
+                raise _Corrupt()
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+
+    result = _run(store, oids, check, jobs, None)
+    corrupt = tuple(o for o, why in result.failed if why == _Corrupt.WHY)
+    errors = tuple((o, why) for o, why in result.failed if why != _Corrupt.WHY)
+    return RemoteFsck(len(oids), corrupt, errors)
+
+
+class _Corrupt(GitmlError):
+    WHY = "bytes do not match the name"
+
+    def __init__(self) -> None:
+        super().__init__(self.WHY)

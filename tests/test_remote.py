@@ -1,0 +1,327 @@
+"""Remotes: a local folder and S3 (moto's server on 127.0.0.1) through the real CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import git, make_dir, run_cli, snapshot, write
+
+from gitml.hashing import hash_bytes
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+def s3_client(endpoint: str) -> object:
+    import boto3
+
+    return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+
+
+@pytest.fixture(params=["local", "s3"])
+def remote_url(
+    request: pytest.FixtureRequest, tmp_path: Path, aws_env: None
+) -> Iterator[tuple[str, str]]:
+    """(kind, url) of an empty remote."""
+    if request.param == "local":
+        yield "local", str(tmp_path / "remote-store")
+        return
+    endpoint = request.getfixturevalue("s3_endpoint")
+    bucket = f"b-{uuid.uuid4().hex[:12]}"
+    s3_client(endpoint).create_bucket(Bucket=bucket)  # type: ignore[attr-defined]
+    yield "s3", f"s3://{bucket}/team/store"
+
+
+def setup_remote(repo: Path, kind: str, url: str) -> None:
+    assert run_cli("remote", "add", "-d", "store", url).code == 0
+    if kind == "s3":
+        endpoint = os.environ.get("GITML_TEST_S3", "")
+        assert run_cli("remote", "modify", "store", "endpointurl", endpoint).code == 0
+
+
+@pytest.fixture
+def remote(
+    repo: Path,
+    remote_url: tuple[str, str],
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> tuple[str, str]:
+    kind, url = remote_url
+    if kind == "s3":
+        monkeypatch.setenv("GITML_TEST_S3", request.getfixturevalue("s3_endpoint"))
+    setup_remote(repo, kind, url)
+    return kind, url
+
+
+def tracked_data(repo: Path) -> dict[str, bytes]:
+    files = make_dir(repo / "data", 25)
+    write(repo / "model.bin", os.urandom(2 * 1024 * 1024))  # > 1 MiB: the streaming path
+    assert run_cli("add", "data", "model.bin").code == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "data")
+    return files
+
+
+def remote_oids(kind: str, url: str) -> set[str]:
+    if kind == "local":
+        base = Path(url) / "xxh3"
+        return {p.parent.name + p.name for p in base.glob("*/*")} if base.exists() else set()
+    import boto3
+
+    bucket, prefix = url.removeprefix("s3://").split("/", 1)
+    s3 = boto3.client("s3", endpoint_url=os.environ["GITML_TEST_S3"], region_name="us-east-1")
+    keys = [
+        o["Key"]
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        for o in page.get("Contents", [])
+    ]
+    return {k.split("/")[-2] + k.split("/")[-1] for k in keys}
+
+
+def corrupt_remote_object(kind: str, url: str, oid: str) -> None:
+    if kind == "local":
+        path = Path(url) / "xxh3" / oid[:2] / oid[2:]
+        path.chmod(0o644)
+        path.write_bytes(b"evil bytes")
+        return
+    import boto3
+
+    bucket, prefix = url.removeprefix("s3://").split("/", 1)
+    s3 = boto3.client("s3", endpoint_url=os.environ["GITML_TEST_S3"], region_name="us-east-1")
+    s3.put_object(Bucket=bucket, Key=f"{prefix}/xxh3/{oid[:2]}/{oid[2:]}", Body=b"evil bytes")
+
+
+def test_push_pull_round_trip(repo: Path, remote: tuple[str, str]) -> None:
+    kind, url = remote
+    tracked_data(repo)
+    before = snapshot(repo)
+    assert json.loads(run_cli("status", "--cloud", "--json").out)["missing"]
+    assert run_cli("status", "--cloud", "--check").code == 1
+    pushed = run_cli("push", "--json")
+    assert pushed.code == 0, pushed.err
+    assert json.loads(pushed.out)["pushed"] == 25 + 1 + 1  # files, manifest, model
+    assert len(remote_oids(kind, url)) == 27
+    assert run_cli("status", "--cloud", "--check").code == 0
+    again = run_cli("push", "--json")  # nothing new: nothing transferred
+    assert json.loads(again.out)["pushed"] == 0
+    assert json.loads(again.out)["skipped"] == 27
+    shutil.rmtree(repo / ".gitml" / "cache")
+    shutil.rmtree(repo / "data")
+    os.unlink(repo / "model.bin")
+    pulled = run_cli("pull")
+    assert pulled.code == 0, pulled.err
+    assert snapshot(repo) == before
+    assert run_cli("status", "--check").code == 0
+
+
+def test_teammate_clone_and_pull(repo: Path, remote: tuple[str, str], tmp_path: Path) -> None:
+    tracked_data(repo)
+    assert run_cli("push").code == 0
+    assert "config.yaml" in git(repo, "show", "--stat", "HEAD")  # the remote travels with Git
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(repo), str(clone))
+    os.chdir(clone)
+    assert run_cli("status", "--json").out.count("not in cache") == 2
+    result = run_cli("pull")
+    assert result.code == 0, result.err
+    assert (clone / "model.bin").read_bytes() == (repo / "model.bin").read_bytes()
+    assert {p.relative_to(clone) for p in (clone / "data").rglob("*")} == {
+        p.relative_to(repo) for p in (repo / "data").rglob("*")
+    }
+    assert run_cli("status", "--check").code == 0
+
+
+def test_corrupt_remote_object_is_refused(repo: Path, remote: tuple[str, str]) -> None:
+    kind, url = remote
+    files = tracked_data(repo)
+    assert run_cli("push").code == 0
+    victim = hash_bytes(files["part1/f4.bin"])
+    corrupt_remote_object(kind, url, victim)
+    fsck = run_cli("fsck", "--remote", "store")
+    assert fsck.code == 1 and victim in fsck.err
+    shutil.rmtree(repo / ".gitml" / "cache")
+    shutil.rmtree(repo / "data")
+    result = run_cli("pull")
+    assert result.code == 3
+    assert victim in result.err and "data/part1/f4.bin" in result.err
+    assert not (repo / ".gitml" / "cache" / "xxh3" / victim[:2] / victim[2:]).exists()
+    assert not (repo / "data" / "part1" / "f4.bin").exists()
+    assert (repo / "data" / "part1" / "f1.bin").read_bytes() == files["part1/f1.bin"]
+
+
+def test_push_refuses_corrupt_local_object(repo: Path, remote: tuple[str, str]) -> None:
+    kind, url = remote
+    files = tracked_data(repo)
+    victim = hash_bytes(files["part0/f0.bin"])
+    obj = repo / ".gitml" / "cache" / "xxh3" / victim[:2] / victim[2:]
+    obj.chmod(0o644)
+    obj.write_bytes(b"rotten")
+    result = run_cli("push")
+    assert result.code == 3 and victim in result.err
+    assert victim not in remote_oids(kind, url)
+    assert len(remote_oids(kind, url)) == 26
+
+
+def test_push_reports_objects_missing_from_cache(repo: Path, remote: tuple[str, str]) -> None:
+    tracked_data(repo)
+    shutil.rmtree(repo / ".gitml" / "cache")
+    result = run_cli("push")
+    assert result.code == 3
+    assert "is not in the cache" in result.err
+
+
+@pytest.mark.parametrize("option", ["secret_access_key", "access_key_id"])
+def test_secrets_refused_in_tracked_config(repo: Path, option: str) -> None:
+    assert run_cli("remote", "add", "-d", "s3r", "s3://bucket/x").code == 0
+    before = snapshot(repo)
+    result = run_cli("remote", "modify", "s3r", option, "SUPERSECRET")
+    assert result.code == 2
+    assert "--local" in result.err
+    assert snapshot(repo) == before
+    assert "SUPERSECRET" not in json.dumps(
+        {k: v.decode(errors="replace") for k, v in before.items()}
+    )
+    ok = run_cli("remote", "modify", "--local", "s3r", option, "SUPERSECRET")
+    assert ok.code == 0
+    assert "SUPERSECRET" in (repo / ".gitml" / "config.local.yaml").read_text()
+    assert "SUPERSECRET" not in (repo / ".gitml" / "config.yaml").read_text()
+    assert ".gitml/config.local.yaml" not in git(repo, "status", "--porcelain", "--ignored=no")
+
+
+def test_url_with_password_refused(repo: Path) -> None:
+    result = run_cli("remote", "add", "r", "ssh://me:pw@host/path")
+    assert result.code == 2 and "password" in result.err
+
+
+def test_remote_list_default_remove(repo: Path, tmp_path: Path) -> None:
+    assert run_cli("remote", "add", "one", str(tmp_path / "one")).code == 0
+    assert run_cli("remote", "add", "-d", "two", str(tmp_path / "two")).code == 0
+    assert run_cli("remote", "add", "two", "x").code == 2  # exists
+    listing = run_cli("remote", "list").out
+    assert "one\t" in listing and "two\t" in listing and "(default)" in listing
+    assert run_cli("remote", "default").out.strip() == "two"
+    assert run_cli("remote", "default", "one").code == 0
+    assert run_cli("remote", "default").out.strip() == "one"
+    assert run_cli("remote", "remove", "one").code == 0
+    assert run_cli("remote", "default").out.strip() == ""
+    assert run_cli("remote", "remove", "nope").code == 2
+    assert run_cli("remote", "modify", "two", "colour", "red").code == 2
+    assert run_cli("push", "-r", "nope").code == 2
+
+
+def test_push_without_remote_says_how(repo: Path) -> None:
+    write(repo / "f.bin", b"x")
+    assert run_cli("add", "f.bin").code == 0
+    result = run_cli("push")
+    assert result.code == 2 and "gitml remote add" in result.err
+
+
+def test_unreachable_s3_is_one_line_error(repo: Path, aws_env: None) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens here once closed
+    assert run_cli("remote", "add", "-d", "s3r", "s3://bucket/x").code == 0
+    assert run_cli("remote", "modify", "s3r", "endpointurl", f"http://127.0.0.1:{port}").code == 0
+    write(repo / "f.bin", b"x")
+    assert run_cli("add", "f.bin").code == 0
+    result = run_cli("push")
+    assert result.code == 3
+    assert result.err.startswith("error: remote 's3r'") and result.err.count("\n") == 1
+
+
+def all_objects_sound(base: Path) -> int:
+    """Every object under its final name hashes to that name; returns how many there are."""
+    count = 0
+    for path in (base / "xxh3").glob("*/*"):
+        if path.name.startswith("."):
+            continue
+        oid = path.parent.name + path.name
+        assert hash_bytes(path.read_bytes()) == oid.removesuffix(".dir"), path
+        count += 1
+    return count
+
+
+def kill_when(proc: object, ready: object, timeout: float = 20.0) -> None:
+    import signal
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not ready() and proc.poll() is None:  # type: ignore[attr-defined,operator]
+        time.sleep(0.005)
+    if proc.poll() is None:  # type: ignore[attr-defined]
+        os.kill(proc.pid, signal.SIGKILL)  # type: ignore[attr-defined]
+    proc.wait()  # type: ignore[attr-defined]
+
+
+def many_files(repo: Path, n: int = 3000) -> None:
+    make_dir(repo / "data", n)
+    assert run_cli("add", "data").code == 0
+
+
+def test_kill_9_mid_push_then_rerun(repo: Path, tmp_path: Path) -> None:
+    from conftest import gitml_subprocess
+
+    store = tmp_path / "store"
+    assert run_cli("remote", "add", "-d", "store", str(store)).code == 0
+    many_files(repo)
+    total = len(list((repo / ".gitml" / "cache" / "xxh3").glob("*/*")))
+    proc = gitml_subprocess(repo, "push", "-j", "2")
+    kill_when(proc, lambda: len(list(store.glob("xxh3/*/*"))) > 200)
+    done = all_objects_sound(store)
+    assert done < total, "the push finished before it could be killed"
+    rerun = run_cli("push", "--json")
+    assert rerun.code == 0, rerun.err
+    report = json.loads(rerun.out)
+    assert report["pushed"] == total - done  # only what was missing
+    assert all_objects_sound(store) == total
+
+
+def test_kill_9_mid_pull_then_rerun(repo: Path, tmp_path: Path) -> None:
+    from conftest import gitml_subprocess
+
+    store = tmp_path / "store"
+    assert run_cli("remote", "add", "-d", "store", str(store)).code == 0
+    many_files(repo)
+    before = snapshot(repo)
+    assert run_cli("push").code == 0
+    cache = repo / ".gitml" / "cache"
+    total = len(list((cache / "xxh3").glob("*/*")))
+    shutil.rmtree(cache)
+    shutil.rmtree(repo / "data")
+    proc = gitml_subprocess(repo, "pull", "-j", "2")
+    kill_when(proc, lambda: len(list(cache.glob("xxh3/*/*"))) > 200)
+    done = all_objects_sound(cache)
+    assert done < total, "the pull finished before it could be killed"
+    rerun = run_cli("pull", "--json")
+    assert rerun.code == 0, rerun.err
+    assert json.loads(rerun.out)["fetched"] == total - done
+    assert run_cli("status", "--check").code == 0
+    assert run_cli("gc", "-w", "-f").code == 0  # also sweeps temp files of the killed pull
+    assert not list(cache.glob("xxh3/*/.tmp-*"))
+    assert snapshot(repo) == before
