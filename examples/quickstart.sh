@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The gitml quick start on a bundled example: a temporary Git repo, a dataset file and a
-# folder of images, two commits, a change, status, diff, and a checkout of the old version.
+# folder of images, two commits, a change, status, diff, a checkout of the old version, then
+# a local remote: push, and a teammate's fresh clone that pulls everything back.
 # Everything is local; nothing is downloaded. Run from anywhere: bash examples/quickstart.sh
 set -euo pipefail
 
@@ -49,4 +50,15 @@ step gitml checkout
 step gitml status
 step gitml diff --md main "$v1"
 git checkout -q main && gitml checkout -q
-printf '\nDone: gitml versioned a file and a folder, and switched between two versions.\n'
+
+# Share it: a local folder as the remote (an s3://bucket/prefix URL works the same way).
+step gitml remote add -d storage "$work/remote-storage"
+git commit -qam "Add the storage remote"
+step gitml push --all-commits
+step gitml status --cloud
+# A teammate's fresh clone gets everything back with one pull.
+git clone -q "$work" "$work/teammate"
+cd "$work/teammate"
+step gitml pull
+step gitml status
+printf '\nDone: gitml versioned a file and a folder, switched versions, pushed and pulled.\n'

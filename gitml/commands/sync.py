@@ -105,7 +105,7 @@ def fetch(
     rest.transferred.extend(result.transferred)
     rest.failed.extend(f for f in result.failed if f[0] not in todo)
     rest.failed = [(needed.owner.get(o, o), f"{o}: {why}") for o, why in sorted(rest.failed)]
-    rest.skipped = len(needed.oids) - len(todo)
+    rest.skipped = len(needed.oids) - len(todo) - len(result.transferred)
     repo.cache.sync()
     return SyncResult(store.name, rest)
 
