@@ -17,6 +17,7 @@ from gitml.config import Config
 from gitml.constants import HASH_DIR
 from gitml.errors import BadInputError, CorruptObjectError, GitmlError
 from gitml.odb import ObjectStore
+from gitml.pipeline.runcache import RUNS_DIR, RunCache
 
 SECRET_OPTIONS = frozenset({"access_key_id", "secret_access_key"})
 _LIST_THRESHOLD = 64  # more wanted objects than this: one listing beats a request each
@@ -42,6 +43,9 @@ class RemoteStore(Protocol):
     def upload(self, oid: str, src: str) -> None: ...
     def remove(self, oid: str) -> None: ...
     def finish(self) -> None: ...
+    def list_runs(self) -> set[str]: ...
+    def read_run(self, key: str) -> bytes: ...
+    def write_run(self, key: str, raw: bytes) -> None: ...
 
 
 class LocalRemote:
@@ -50,6 +54,7 @@ class LocalRemote:
     def __init__(self, name: str, url: str, root: str) -> None:
         self.name, self.url = name, url
         self.store = ObjectStore(root)
+        self.runs = RunCache(root)
 
     def list_oids(self) -> set[str]:
         return set(self.store.iter_oids())
@@ -77,6 +82,15 @@ class LocalRemote:
     def finish(self) -> None:
         self.store.sync()
 
+    def list_runs(self) -> set[str]:
+        return self.runs.list_keys()
+
+    def read_run(self, key: str) -> bytes:
+        return self.runs.read_raw(key)
+
+    def write_run(self, key: str, raw: bytes) -> None:
+        self.runs.write_raw(key, raw)
+
 
 class FsspecRemote:
     """A remote on any fsspec filesystem (S3 through s3fs, and others installed)."""
@@ -84,6 +98,7 @@ class FsspecRemote:
     def __init__(self, name: str, url: str, fs: Any, root: str, protocol: str) -> None:
         self.name, self.url, self.fs = name, url, fs
         self.base = f"{root.rstrip('/')}/{HASH_DIR}"
+        self.runs = f"{root.rstrip('/')}/{RUNS_DIR}"
         self.atomic_put = protocol in _ATOMIC_PUT
 
     def path(self, oid: str) -> str:
@@ -132,6 +147,23 @@ class FsspecRemote:
 
     def finish(self) -> None:
         return None
+
+    def _run_path(self, key: str) -> str:
+        return f"{self.runs}/{key[:2]}/{key[2:]}"
+
+    def list_runs(self) -> set[str]:
+        try:
+            paths = self.fs.find(self.runs)
+        except FileNotFoundError:
+            return set()
+        return {p.rsplit("/", 2)[1] + p.rsplit("/", 2)[2] for p in paths if "/" in p}
+
+    def read_run(self, key: str) -> bytes:
+        data: bytes = self.fs.cat_file(self._run_path(key))
+        return data
+
+    def write_run(self, key: str, raw: bytes) -> None:
+        self.fs.pipe_file(self._run_path(key), raw)
 
 
 def open_remote(root: str, config: Config, name: str | None = None) -> RemoteStore:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable
 
@@ -27,12 +28,14 @@ class StatCache:
     def __init__(self, path: str) -> None:
         self.path = path
         self._db: sqlite3.Connection | None = None
+        self._mutex = threading.RLock()  # one connection, shared by a command's threads
 
-    @property
-    def db(self) -> sqlite3.Connection:
+    def _connect(self) -> sqlite3.Connection:
         if self._db is None:
             os.makedirs(os.path.dirname(self.path), exist_ok=True)
-            db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            db = sqlite3.connect(
+                self.path, timeout=10, isolation_level=None, check_same_thread=False
+            )
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute(
@@ -52,16 +55,19 @@ class StatCache:
         wanted = {k[0]: k for k in keys}
         found: dict[StatKey, str] = {}
         inodes = list(wanted)
-        for i in range(0, len(inodes), _BATCH):
-            part = inodes[i : i + _BATCH]
-            marks = ",".join("?" * len(part))
-            rows = self.db.execute(
-                f"SELECT inode, mtime_ns, size, digest FROM state WHERE inode IN ({marks})", part
-            )
-            for inode, mtime_ns, size, digest in rows:
-                key = (inode, mtime_ns, size)
-                if wanted[inode] == key:
-                    found[key] = digest
+        with self._mutex:
+            db = self._connect()
+            for i in range(0, len(inodes), _BATCH):
+                part = inodes[i : i + _BATCH]
+                marks = ",".join("?" * len(part))
+                rows = db.execute(
+                    f"SELECT inode, mtime_ns, size, digest FROM state WHERE inode IN ({marks})",
+                    part,
+                ).fetchall()
+                for inode, mtime_ns, size, digest in rows:
+                    key = (inode, mtime_ns, size)
+                    if wanted[inode] == key:
+                        found[key] = digest
         return found
 
     def put_many(self, items: Iterable[tuple[StatKey, str]], *, hashed_at_ns: int) -> None:
@@ -70,31 +76,40 @@ class StatCache:
         rows = [(k[0], k[1], k[2], d) for k, d in items if k[1] < limit]
         if not rows:
             return
-        db = self.db
-        db.execute("BEGIN")
-        db.executemany("INSERT OR REPLACE INTO state VALUES (?, ?, ?, ?)", rows)
-        db.execute("COMMIT")
+        with self._mutex:
+            db = self._connect()
+            db.execute("BEGIN")
+            db.executemany("INSERT OR REPLACE INTO state VALUES (?, ?, ?, ?)", rows)
+            db.execute("COMMIT")
 
     def get_tree(self, path: str, fingerprint: str) -> HashInfo | None:
         """The digest of directory `path` when it was last seen with this exact fingerprint."""
-        row = self.db.execute(
-            "SELECT digest, size, nfiles FROM trees WHERE path = ? AND fingerprint = ?",
-            (path, fingerprint),
-        ).fetchone()
+        with self._mutex:
+            row = (
+                self._connect()
+                .execute(
+                    "SELECT digest, size, nfiles FROM trees WHERE path = ? AND fingerprint = ?",
+                    (path, fingerprint),
+                )
+                .fetchone()
+            )
         return HashInfo(row[0], row[1], row[2]) if row else None
 
     def put_tree(self, path: str, fingerprint: str, info: HashInfo) -> None:
-        self.db.execute(
-            "INSERT OR REPLACE INTO trees VALUES (?, ?, ?, ?, ?)",
-            (path, fingerprint, info.digest, info.size, info.nfiles or 0),
-        )
+        with self._mutex:
+            self._connect().execute(
+                "INSERT OR REPLACE INTO trees VALUES (?, ?, ?, ?, ?)",
+                (path, fingerprint, info.digest, info.size, info.nfiles or 0),
+            )
 
     def is_valid(self, key: str) -> bool:
-        row = self.db.execute("SELECT 1 FROM valid WHERE key = ?", (key,)).fetchone()
+        with self._mutex:
+            row = self._connect().execute("SELECT 1 FROM valid WHERE key = ?", (key,)).fetchone()
         return row is not None
 
     def mark_valid(self, key: str) -> None:
-        self.db.execute("INSERT OR IGNORE INTO valid VALUES (?)", (key,))
+        with self._mutex:
+            self._connect().execute("INSERT OR IGNORE INTO valid VALUES (?)", (key,))
 
     def close(self) -> None:
         if self._db is not None:

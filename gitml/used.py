@@ -6,7 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from gitml import scm, tracked
+from gitml.constants import LOCK_FILE_NAME, POINTER_SUFFIX
+from gitml.errors import BadInputError
 from gitml.hashing import HashInfo
+from gitml.pipeline import lock as lockfile
 from gitml.repo import Repo
 from gitml.tree import Tree
 
@@ -25,10 +28,10 @@ class Scope:
 
 
 def outputs(repo: Repo, scope: Scope) -> list[Output]:
+    """Cached outputs of pointers and of gitml.lock: in the workspace and at revisions."""
     found: dict[Output, None] = {}
     if scope.workspace:
-        for pointer in tracked.select(repo, scope.targets):
-            found.update(((pointer.out_rel(o), o.hash_info), None) for o in pointer.outs)
+        found.update((out, None) for out in workspace_outputs(repo, scope.targets))
     revs = scm.revisions(
         repo.root,
         branches=scope.all_branches,
@@ -37,7 +40,43 @@ def outputs(repo: Repo, scope: Scope) -> list[Output]:
     )
     for rev in revs:
         found.update((out, None) for out in tracked.outputs_at(repo, rev))
+        raw = scm.read_at(repo.root, rev, LOCK_FILE_NAME)
+        if raw is not None:
+            locks = lockfile.loads(raw, f"{rev}:{LOCK_FILE_NAME}", repo.state)
+            found.update((out, None) for _, out in _lock_outputs(locks))
     return list(found)
+
+
+def workspace_outputs(repo: Repo, targets: Sequence[str] = ()) -> list[Output]:
+    """Pointer outputs and cached stage outs of the workspace; `targets` narrow them to
+    paths (an output, a folder of outputs, a pointer file) or stage names."""
+    pointer_outs = [
+        (pointer.out_rel(o), o.hash_info, "")
+        for pointer in tracked.load_all(repo)
+        for o in pointer.outs
+    ]
+    stage_outs = [(o[0], o[1], name) for name, o in _lock_outputs(lockfile.load(repo.root))]
+    every = pointer_outs + stage_outs
+    if not targets:
+        return [(rel, info) for rel, info, _ in every]
+    chosen: dict[Output, None] = {}
+    for target in targets:
+        hits = [(rel, info) for rel, info, stage in every if stage and _stage_match(stage, target)]
+        if not hits:
+            rel = tracked.rel_of(repo, target).removesuffix(POINTER_SUFFIX)
+            hits = [(o, info) for o, info, _ in every if o == rel or o.startswith(rel + "/")]
+        if not hits:
+            raise BadInputError(f"{target}: not tracked by gitml (no pointer or stage out)")
+        chosen.update((hit, None) for hit in hits)
+    return list(chosen)
+
+
+def _stage_match(stage: str, target: str) -> bool:
+    return stage == target or stage.split("@", 1)[0] == target
+
+
+def _lock_outputs(locks: dict[str, lockfile.StageLock]) -> list[tuple[str, Output]]:
+    return [(name, (e.path, e.hash_info)) for name, sl in locks.items() for e in sl.outs if e.cache]
 
 
 @dataclass

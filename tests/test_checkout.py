@@ -35,7 +35,7 @@ def two_versions(repo: Path) -> tuple[str, str]:
 
 def test_status_reports_modified_deleted_and_clean(repo: Path) -> None:
     two_versions(repo)
-    assert run_cli("status").out.strip() == "Data is up to date."
+    assert run_cli("status").out.strip() == "Data and pipelines are up to date."
     write(repo / "data" / "part2" / "f2.bin", b"edit")
     os.unlink(repo / "model.pkl")
     result = run_cli("status", "--json")

@@ -57,7 +57,14 @@ def verbosity(f: F) -> F:
 
 
 def _quiet() -> bool:
-    return bool(click.get_current_context().meta.get("gitml.quiet"))
+    """-q given? Also answers from worker threads, which have no click context."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        _QUIET[0] = bool(ctx.meta.get("gitml.quiet"))
+    return _QUIET[0]
+
+
+_QUIET = [False]  # the last answer seen in the main thread
 
 
 def say(text: str = "") -> None:
@@ -130,6 +137,7 @@ def _traceback_if_verbose(meta: dict[str, Any]) -> None:
 
 
 from gitml.cli import data as _data  # noqa: E402  (registers the commands on `cli`)
+from gitml.cli import pipeline as _pipeline  # noqa: E402
 from gitml.cli import remotes as _remotes  # noqa: E402
 
-__all__ = ["_data", "_remotes", "cli", "main"]
+__all__ = ["_data", "_pipeline", "_remotes", "cli", "main"]

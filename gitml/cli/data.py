@@ -65,12 +65,14 @@ def status(
     if as_json:
         click.echo(render.to_json(result.to_json()))
     elif result.clean:
-        say("Data is up to date.")
+        say("Data and pipelines are up to date.")
     else:
-        for pointer, items in result.to_json().items():
-            say(f"{pointer}:")
-            for item in items:
-                say(f"\t{item['status']}: {item['path']}")
+        for change in result.changes:
+            say(f"{change.pointer}:\n\t{change.state}: {change.path}")
+        for name, reasons in result.stages:
+            say(f"{name}:")
+            for reason in reasons:
+                say(f"\t{reason}")
     if check and not result.clean:
         raise Exit(EXIT_DIFFERENCES)
 
@@ -110,7 +112,7 @@ def commit(targets: tuple[str, ...], jobs: int | None) -> None:
 
     with progress_bar("Committing") as progress:
         result = run(repo_here(), targets, jobs=jobs, progress=progress)
-    changed = [a.rel for a in result.added if a.changed]
+    changed = [a.rel for a in result.pointers.added if a.changed] + list(result.stages)
     say(f"updated: {', '.join(changed)}" if changed else "Nothing to commit.")
 
 

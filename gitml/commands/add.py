@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gitml import scm, tracked
+from gitml.constants import PIPELINE_FILE
 from gitml.errors import BadInputError
 from gitml.hashing import HashInfo
 from gitml.materialize import relink_output
@@ -70,6 +71,11 @@ def _check_targets(repo: Repo, paths: Sequence[str]) -> list[str]:
         owner = tracked.owner_of(others, rel)
         if owner is not None:
             raise BadInputError(f"{path}: overlaps {owner}, which is already tracked")
+        stage = _stage_owning(repo, rel)
+        if stage is not None:
+            raise BadInputError(
+                f"{path}: is an out of stage '{stage}'", hint="use 'gitml commit' for stage outs"
+            )
         scm.check_not_tracked(repo.root, rel)
         if rel in rels:
             continue
@@ -92,3 +98,15 @@ def _record(repo: Repo, rel: str, info: HashInfo) -> Added:
 def _gitignore_rel(rel: str) -> str:
     folder = posixpath.dirname(rel)
     return posixpath.join(folder, ".gitignore") if folder else ".gitignore"
+
+
+def _stage_owning(repo: Repo, rel: str) -> str | None:
+    if not os.path.exists(repo.abspath(PIPELINE_FILE)):
+        return None
+    from gitml.pipeline.dag import overlaps
+    from gitml.pipeline.project import load_dag
+
+    for stage in load_dag(repo).stages.values():
+        if any(overlaps(rel, out.path) for out in stage.outs):
+            return stage.name
+    return None

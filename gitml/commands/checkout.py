@@ -7,11 +7,11 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gitml import tracked
 from gitml.errors import UncommittedChangeError
 from gitml.link import Linker
 from gitml.materialize import Plan, apply, plan_output
 from gitml.repo import Repo
+from gitml.used import workspace_outputs
 from gitml.workspace import Hasher, Progress
 
 
@@ -37,14 +37,11 @@ def checkout(
 ) -> CheckoutResult:
     """Restore tracked outputs; refuses (changing nothing) to drop unrestorable local edits."""
     with repo.lock():
-        pointers = tracked.select(repo, targets)
         hasher = Hasher(repo.root, repo.state, repo.ignore)
         plans: list[Plan] = []
-        for pointer in pointers:
-            for out in pointer.outs:
-                rel = pointer.out_rel(out)
-                current = hasher.scan(repo.abspath(rel), rel)
-                plans.append(plan_output(repo, rel, out.hash_info, current))
+        for rel, info in workspace_outputs(repo, targets):
+            current = hasher.scan(repo.abspath(rel), rel)
+            plans.append(plan_output(repo, rel, info, current))
         conflicts = [c for p in plans for c in p.conflicts]
         if conflicts and not force:
             raise UncommittedChangeError(

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from gitml import tracked
+from gitml.constants import PIPELINE_FILE
+from gitml.pipeline import execute
+from gitml.pipeline import lock as lockfile
+from gitml.pipeline.project import load_dag
+from gitml.pipeline.status import param_values, reasons
 from gitml.repo import Repo
 from gitml.workspace import Hasher, Progress
 
@@ -23,15 +29,19 @@ class OutStatus:
 @dataclass(frozen=True)
 class StatusResult:
     changes: tuple[OutStatus, ...]
+    stages: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (stage, reasons) of stale stages
 
     @property
     def clean(self) -> bool:
-        return not self.changes
+        return not self.changes and not self.stages
 
     def to_json(self) -> dict[str, list[dict[str, str]]]:
+        """{pointer file: [{path, status}], stage name: [{reason}]}, only what differs."""
         out: dict[str, list[dict[str, str]]] = {}
         for c in self.changes:
             out.setdefault(c.pointer, []).append({"path": c.path, "status": c.state})
+        for name, texts in self.stages:
+            out[name] = [{"reason": text} for text in texts]
         return out
 
 
@@ -40,8 +50,11 @@ def status(
 ) -> StatusResult:
     """Compare every tracked output in the workspace with its pointer (read-only)."""
     hasher = Hasher(repo.root, repo.state, repo.ignore, progress=progress)
+    stage_targets, path_targets = _split_targets(repo, targets)
+    stages = _stale_stages(repo, stage_targets) if stage_targets or not targets else ()
     changes = []
-    for pointer in tracked.select(repo, targets):
+    pointers = tracked.select(repo, path_targets) if path_targets or not targets else []
+    for pointer in pointers:
         for out in pointer.outs:
             rel = pointer.out_rel(out)
             current = hasher.scan(repo.abspath(rel), rel, need_tree=False)
@@ -54,4 +67,34 @@ def status(
                 state = "not in cache"
             if state is not None:
                 changes.append(OutStatus(pointer.rel, rel, state))
-    return StatusResult(tuple(changes))
+    return StatusResult(tuple(changes), stages)
+
+
+def _split_targets(repo: Repo, targets: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Targets that name stages (of gitml.yaml) and the other ones (paths)."""
+    if not targets or not os.path.exists(repo.abspath(PIPELINE_FILE)):
+        return [], list(targets)
+    names = set(load_dag(repo).stages)
+    bases = {n.split("@", 1)[0] for n in names}
+    stages = [t for t in targets if t in names or t in bases]
+    return stages, [t for t in targets if t not in stages]
+
+
+def _stale_stages(repo: Repo, targets: Sequence[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if not os.path.exists(repo.abspath(PIPELINE_FILE)):
+        return ()
+    dag = load_dag(repo)
+    locks = lockfile.load(repo.root, repo.state)
+    hash_of = execute.hash_of(repo)
+    stale = []
+    for name in dag.order():
+        if targets and not any(name == t or name.split("@", 1)[0] == t for t in targets):
+            continue
+        stage = dag.stages[name]
+        if stage.frozen:
+            continue
+        params, missing = param_values(repo.root, stage, strict=False)
+        why = missing + reasons(stage, locks.get(name), hash_of, params)
+        if why:
+            stale.append((name, tuple(str(w) for w in why)))
+    return tuple(stale)

@@ -12,6 +12,8 @@ from gitml.commands.checkout import CheckoutResult, checkout
 from gitml.errors import GitmlError
 from gitml.hashing import hash_file
 from gitml.odb import SMALL_FILE
+from gitml.pipeline.lock import StageLock
+from gitml.pipeline.runcache import RunCache
 from gitml.remote import (
     RemoteError,
     RemoteStore,
@@ -55,7 +57,13 @@ def push(
 ) -> SyncResult:
     """Upload every needed object the remote lacks; corrupt local objects are not sent."""
     store = open_remote(repo.root, repo.config, remote)
-    needed = used.expand(repo, used.outputs(repo, scope))
+    runs = RunCache(repo.cache.root)
+    records = _local_records(runs)
+    outs = used.outputs(repo, scope)
+    record_outs = [(e.path, e.hash_info) for rec in records.values() for e in rec.outs]
+    needed = used.expand(repo, outs)
+    extra = used.expand(repo, [o for o in record_outs if repo.cache.exists(o[1].digest)])
+    needed.oids |= {o for o in extra.oids if repo.cache.exists(o)}
     local = {oid for oid in needed.oids if repo.cache.exists(oid)}
     not_local = tuple(sorted((needed.owner[o], o) for o in needed.oids - local))
     todo = missing_on(store, local)
@@ -73,7 +81,42 @@ def push(
 
     result = _run(store, todo, send, jobs, progress)
     result.skipped = len(local) - len(todo)
+    if result.ok:  # a record goes up only once the objects it names are there
+        _transfer_runs(store, set(records) - _remote_runs(store), store.write_run, runs.read_raw)
     return SyncResult(store.name, result, not_local)
+
+
+def _local_records(runs: RunCache) -> dict[str, StageLock]:
+    records = {}
+    for key in runs.list_keys():
+        record = runs.get(key)
+        if record is not None:
+            records[key] = record
+    return records
+
+
+def _remote_runs(store: RemoteStore) -> set[str]:
+    try:
+        return store.list_runs()
+    except Exception as e:
+        raise RemoteError(store.name, e) from e
+
+
+def _transfer_runs(
+    store: RemoteStore,
+    keys: set[str],
+    write: Callable[[str, bytes], None],
+    read: Callable[[str], bytes],
+) -> None:
+    """Copy run records (small files); a record that fails its check is skipped."""
+    try:
+        for key in sorted(keys):
+            try:
+                write(key, read(key))
+            except GitmlError:
+                continue
+    except Exception as e:
+        raise RemoteError(store.name, e) from e
 
 
 def fetch(
@@ -107,6 +150,8 @@ def fetch(
     rest.failed = [(needed.owner.get(o, o), f"{o}: {why}") for o, why in sorted(rest.failed)]
     rest.skipped = len(needed.oids) - len(todo) - len(result.transferred)
     repo.cache.sync()
+    runs = RunCache(repo.cache.root)
+    _transfer_runs(store, _remote_runs(store) - runs.list_keys(), runs.write_raw, store.read_run)
     return SyncResult(store.name, rest)
 
 

@@ -1,0 +1,108 @@
+"""Commands on pipelines: repro, dag, stage add."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from gitml.cli import Exit, cli, repo_here, say, verbosity
+from gitml.errors import EXIT_ERROR
+
+
+@cli.command()
+@click.argument("targets", nargs=-1)
+@click.option("-f", "--force", is_flag=True, help="Run even stages that did not change.")
+@click.option("-s", "--single-item", "single", is_flag=True, help="Only TARGETS, not upstream.")
+@click.option("--downstream", is_flag=True, help="TARGETS and the stages after them.")
+@click.option("--dry", is_flag=True, help="Show what would run, and why; run nothing.")
+@click.option("--pull", is_flag=True, help="Fetch missing cached data first.")
+@click.option("-k", "--keep-going", is_flag=True, help="On failure, go on with other branches.")
+@click.option("--no-run-cache", is_flag=True, help="Never restore outs from earlier runs.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, help="Stages at once.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@verbosity
+def repro(
+    targets: tuple[str, ...],
+    force: bool,
+    single: bool,
+    downstream: bool,
+    dry: bool,
+    pull: bool,
+    keep_going: bool,
+    no_run_cache: bool,
+    jobs: int,
+    as_json: bool,
+) -> None:
+    """Reproduce invalidated stages of gitml.yaml in DAG order."""
+    from gitml import render
+    from gitml.commands.repro import Options, StageRun
+    from gitml.commands.repro import repro as run
+
+    repo = repo_here()
+    if pull:
+        _pull_for_repro(repo)
+
+    def show(event: StageRun) -> None:
+        if as_json:
+            return
+        why = "; ".join(str(x) for x in event.reasons)
+        if event.action == "unchanged":
+            say(f"Stage '{event.name}' didn't change, skipping")
+        elif event.action == "running":
+            say(f"Running stage '{event.name}' ({why}):\n> {event.cmd}")
+        elif event.action == "would run":
+            say(f"Stage '{event.name}' would run: {why}")
+        elif event.action == "restored":
+            say(f"Stage '{event.name}' restored from the run cache")
+        elif event.action == "frozen":
+            say(f"Stage '{event.name}' is frozen, skipping")
+        elif event.action == "blocked":
+            say(f"Stage '{event.name}' skipped: an upstream stage failed")
+        if event.output:
+            sys.stdout.write("".join(f"[{event.name}] {ln}\n" for ln in event.output.splitlines()))
+        if event.error:
+            click.echo(f"error: {event.error}", err=True)
+
+    options = Options(
+        force=force, dry=dry, keep_going=keep_going, run_cache=not no_run_cache, jobs=jobs
+    )
+    result = run(
+        repo, targets, single=single, downstream=downstream, options=options, on_event=show
+    )
+    if as_json:
+        data = [
+            {
+                "stage": x.name,
+                "action": x.action,
+                "reasons": [str(y) for y in x.reasons],
+                **({"error": x.error} if x.error else {}),
+            }
+            for x in result.runs
+        ]
+        click.echo(render.to_json(data))
+    if not result.ok:
+        raise Exit(EXIT_ERROR)
+
+
+def _pull_for_repro(repo: Any) -> None:
+    from gitml.commands.sync import fetch
+    from gitml.used import Scope
+
+    result = fetch(repo, Scope())
+    if result.transfer.failed:
+        say(f"warning: {len(result.transfer.failed)} object(s) could not be fetched")
+
+
+@cli.command()
+@click.argument("target", required=False)
+@click.option("--dot", "fmt", flag_value="dot", help="Graphviz dot.")
+@click.option("--mermaid", "fmt", flag_value="mermaid", help="A mermaid flowchart.")
+@click.option("--md", "fmt", flag_value="md", help="Mermaid inside a Markdown code block.")
+@verbosity
+def dag(target: str | None, fmt: str | None) -> None:
+    """Show the pipeline graph (of TARGET and its upstream, if given)."""
+    from gitml.commands.dag import render_dag
+
+    click.echo(render_dag(repo_here(), target, fmt or "text"))

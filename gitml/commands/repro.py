@@ -1,0 +1,197 @@
+"""`gitml repro`: run the invalidated stages in DAG order (in parallel with jobs > 1)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Literal
+
+from gitml.errors import BadInputError, GitmlError
+from gitml.link import Linker
+from gitml.pipeline import execute
+from gitml.pipeline import lock as lockfile
+from gitml.pipeline import reasons as r
+from gitml.pipeline.dag import Dag
+from gitml.pipeline.execute import Runner, run_subprocess
+from gitml.pipeline.lock import StageLock
+from gitml.pipeline.project import load_dag
+from gitml.pipeline.runcache import run_key
+from gitml.pipeline.status import param_values, reasons
+from gitml.repo import Repo
+
+Action = Literal[
+    "running", "ran", "restored", "unchanged", "would run", "frozen", "failed", "blocked"
+]
+
+
+@dataclass
+class StageRun:
+    name: str
+    action: Action
+    reasons: list[r.Reason] = field(default_factory=list)
+    output: str = ""  # the cmd's output when it was captured (jobs > 1)
+    error: str = ""
+    cmd: str = ""
+
+
+@dataclass
+class ReproResult:
+    runs: list[StageRun]
+
+    @property
+    def ok(self) -> bool:
+        return all(run.action not in ("failed", "blocked") for run in self.runs)
+
+
+@dataclass(frozen=True)
+class Options:
+    force: bool = False
+    dry: bool = False
+    keep_going: bool = False
+    run_cache: bool = True
+    jobs: int = 1
+
+
+Event = Callable[[StageRun], None]
+
+
+def select(dag: Dag, targets: Sequence[str], *, single: bool, downstream: bool) -> list[str]:
+    """The stages to consider, in order: targets with their upstream (or downstream)."""
+    if not targets:
+        names = set(dag.stages)
+    else:
+        names = set()
+        for target in targets:
+            hits = [n for n in dag.stages if n == target or n.split("@", 1)[0] == target]
+            if not hits:
+                raise BadInputError(f"unknown stage '{target}'", hint="see 'gitml dag'")
+            for hit in hits:
+                names.add(hit)
+                if not single:
+                    names |= dag.descendants(hit) if downstream else dag.ancestors(hit)
+    return dag.order(names)
+
+
+def repro(
+    repo: Repo,
+    targets: Sequence[str] = (),
+    *,
+    single: bool = False,
+    downstream: bool = False,
+    options: Options = Options(),
+    runner: Runner = run_subprocess,
+    on_event: Event | None = None,
+) -> ReproResult:
+    dag = load_dag(repo)
+    order = select(dag, targets, single=single, downstream=downstream)
+    with repo.lock():
+        return _Scheduler(repo, dag, order, options, runner, on_event).run()
+
+
+class _Scheduler:
+    def __init__(
+        self,
+        repo: Repo,
+        dag: Dag,
+        order: list[str],
+        options: Options,
+        runner: Runner,
+        on_event: Event | None,
+    ) -> None:
+        self.repo, self.dag, self.order, self.opt = repo, dag, order, options
+        self.runner, self.on_event = runner, on_event
+        self.locks = lockfile.load(repo.root, repo.state)
+        self.results: dict[str, StageRun] = {}
+        self.write_lock = threading.Lock()
+        self.linker = Linker(repo.config.cache_types)
+        self.stop = False
+
+    def run(self) -> ReproResult:
+        pending = list(self.order)
+        running: dict[Future[StageRun], str] = {}
+        jobs = 1 if self.opt.dry else max(1, self.opt.jobs)
+        with ThreadPoolExecutor(jobs) as pool:
+            while pending or running:
+                for name in list(pending):
+                    if self.stop or len(running) >= jobs:
+                        break
+                    ups = self.dag.upstream[name] & set(self.order)
+                    if any(u in pending or u in running.values() for u in ups):
+                        continue
+                    pending.remove(name)
+                    if any(self.results[u].action in ("failed", "blocked") for u in ups):
+                        self._finish(StageRun(name, "blocked"))
+                        continue
+                    running[pool.submit(self._process, name)] = name
+                if self.stop and not running:
+                    break
+                if running:
+                    done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        running.pop(future)
+                        self._finish(future.result())
+        return ReproResult([self.results[n] for n in self.order if n in self.results])
+
+    def _finish(self, run: StageRun) -> None:
+        self.results[run.name] = run
+        if run.action == "failed" and not self.opt.keep_going:
+            self.stop = True
+        if self.on_event:
+            self.on_event(run)
+
+    def _process(self, name: str) -> StageRun:
+        stage = self.dag.stages[name]
+        if stage.frozen:
+            return StageRun(name, "frozen")
+        params, missing = param_values(self.repo.root, stage, strict=False)
+        why = missing + reasons(stage, self.locks.get(name), execute.hash_of(self.repo), params)
+        if self.opt.force:
+            why.insert(0, r.Forced())
+        if self.opt.dry and not why:
+            ups = [u for u in self.dag.upstream[name] if self._will_run(u)]
+            why = [r.UpstreamChanged(u) for u in sorted(ups)]
+        if not why:
+            return StageRun(name, "unchanged")
+        if self.opt.dry:
+            return StageRun(name, "would run", why)
+        try:
+            action, output = self._execute(name, why)
+        except GitmlError as e:
+            return StageRun(name, "failed", why, error=e.message)
+        return StageRun(name, action, why, output)
+
+    def _will_run(self, name: str) -> bool:
+        run = self.results.get(name)
+        return run is not None and run.action == "would run"
+
+    def _execute(self, name: str, why: list[r.Reason]) -> tuple[Action, str]:
+        stage = self.dag.stages[name]
+        params, _ = param_values(self.repo.root, stage, strict=True)
+        deps = execute.hash_deps(self.repo, stage)
+        key = run_key(stage.cmd, {d.path: d.hash_info.digest for d in deps}, params)
+        cache = execute.run_cache_of(self.repo)
+        if self.opt.run_cache and not stage.always_changed:
+            record = cache.get(key)
+            if record is not None and execute.restore(self.repo, stage, record, self.linker):
+                self._save(name, StageLock(stage.cmd, deps, params, _flags(stage, record)))
+                return "restored", ""
+        if self.on_event:
+            self.on_event(StageRun(name, "running", why, cmd=stage.cmd))
+        output = execute.run_cmd(self.repo, stage, self.runner, capture=self.opt.jobs > 1)
+        outs = execute.record_outs(self.repo, stage)
+        entry = StageLock(stage.cmd, deps, params, outs)
+        self._save(name, entry)
+        cache.put(key, name, entry)
+        return "ran", output
+
+    def _save(self, name: str, entry: StageLock) -> None:
+        with self.write_lock:
+            self.locks[name] = entry
+            lockfile.save(self.repo.root, self.locks, self.dag.stages, self.repo.state)
+
+
+def _flags(stage: object, record: StageLock) -> tuple[lockfile.Entry, ...]:
+    cached = {o.path: o.cache for o in stage.outs}  # type: ignore[attr-defined]
+    return tuple(lockfile.Entry(e.path, e.hash_info, cached[e.path]) for e in record.outs)

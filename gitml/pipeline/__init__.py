@@ -1,0 +1,1 @@
+"""Pipelines: gitml.yaml stages, the DAG, gitml.lock, invalidation, the run cache."""

@@ -1,0 +1,113 @@
+"""The pipeline DAG: edges from out/dep path overlap, validation, selection and order.
+
+The hot path uses the standard library's graphlib (networkx costs ~100 ms to import, which
+is most of a no-op `repro`); `gitml dag` renders with networkx.
+"""
+
+from __future__ import annotations
+
+import graphlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from gitml.errors import BadInputError
+from gitml.pipeline.stage import Stage
+
+
+class CyclicPipelineError(BadInputError):
+    pass
+
+
+def overlaps(a: str, b: str) -> bool:
+    """Same path, or one inside the other."""
+    return a == b or a.startswith(b + "/") or b.startswith(a + "/")
+
+
+@dataclass(frozen=True)
+class Dag:
+    stages: dict[str, Stage]  # in file order
+    upstream: dict[str, frozenset[str]]  # stage -> stages whose outs it depends on
+
+    def order(self, names: Iterable[str] | None = None) -> list[str]:
+        """Topological order (file order among equals) of `names` (default: all)."""
+        chosen = set(self.stages if names is None else names)
+        position = {n: i for i, n in enumerate(self.stages)}
+        sorter = graphlib.TopologicalSorter({n: self.upstream[n] & chosen for n in chosen})
+        sorter.prepare()
+        out: list[str] = []
+        while sorter.is_active():
+            ready = sorted(sorter.get_ready(), key=position.__getitem__)
+            out.extend(ready)
+            sorter.done(*ready)
+        return out
+
+    def ancestors(self, name: str) -> set[str]:
+        return _closure(name, self.upstream)
+
+    def descendants(self, name: str) -> set[str]:
+        downstream: dict[str, set[str]] = {n: set() for n in self.stages}
+        for n, ups in self.upstream.items():
+            for up in ups:
+                downstream[up].add(n)
+        return _closure(name, {k: frozenset(v) for k, v in downstream.items()})
+
+
+def _closure(start: str, edges: dict[str, frozenset[str]]) -> set[str]:
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        for nxt in edges[todo.pop()]:
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def build(stages: Sequence[Stage], tracked: Iterable[str] = ()) -> Dag:
+    """Check the pipeline and link stages; `tracked` are outputs of pointer files."""
+    _check_outs(stages, list(tracked))
+    upstream: dict[str, frozenset[str]] = {}
+    for stage in stages:
+        ups = {
+            other.name
+            for other in stages
+            for out in other.outs
+            for dep in stage.deps
+            if overlaps(dep, out.path)
+        }
+        upstream[stage.name] = frozenset(ups)
+    dag = Dag({s.name: s for s in stages}, upstream)
+    _check_cycles(dag)
+    return dag
+
+
+def _check_outs(stages: Sequence[Stage], tracked: list[str]) -> None:
+    owners: list[tuple[str, str]] = []  # (out path, stage)
+    for stage in stages:
+        for out in stage.outs:
+            for path, owner in owners:
+                if path == out.path:
+                    raise BadInputError(f"stages '{owner}' and '{stage.name}' both have out {path}")
+                if overlaps(path, out.path):
+                    inner, outer = (
+                        (path, out.path) if len(path) > len(out.path) else (out.path, path)
+                    )
+                    raise BadInputError(
+                        f"out {inner} (stage '{owner if inner == path else stage.name}') is"
+                        f" inside out {outer}"
+                    )
+            for path in tracked:
+                if overlaps(path, out.path):
+                    raise BadInputError(
+                        f"stage '{stage.name}': out {out.path} overlaps {path}, which"
+                        f" {path}.gitml already tracks"
+                    )
+            owners.append((out.path, stage.name))
+
+
+def _check_cycles(dag: Dag) -> None:
+    try:
+        graphlib.TopologicalSorter(dict(dag.upstream)).prepare()
+    except graphlib.CycleError as e:
+        cycle = list(reversed(e.args[1]))
+        raise CyclicPipelineError(f"pipeline has a cycle: {' -> '.join(cycle)}") from e

@@ -1,0 +1,59 @@
+"""Parameter files (YAML, JSON, TOML) and dotted-key look-ups."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from gitml import yamlio
+from gitml.errors import BadInputError
+
+DEFAULT_PARAMS = "params.yaml"
+MISSING: Any = object()
+
+
+def parse_params(raw: bytes, where: str) -> dict[str, Any]:
+    """The content of a params file, chosen by its extension (YAML by default)."""
+    if where.endswith(".json"):
+        try:
+            data = json.loads(raw)
+        except ValueError as e:
+            raise BadInputError(f"{where}: invalid JSON ({e})") from e
+    elif where.endswith(".toml"):
+        import tomllib
+
+        try:
+            data = tomllib.loads(raw.decode("utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            raise BadInputError(f"{where}: invalid TOML ({e})") from e
+    else:
+        data = yamlio.loads(raw, where=where)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise BadInputError(f"{where}: a params file must hold a mapping at the top")
+    return data
+
+
+def read_params(root: str, rel: str) -> dict[str, Any]:
+    path = os.path.join(root, *rel.split("/"))
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except FileNotFoundError as e:
+        raise BadInputError(f"params file {rel} does not exist") from e
+    return parse_params(raw, rel)
+
+
+def lookup(data: Any, key: str) -> Any:
+    """`a.b.c` in nested mappings (and list indices); MISSING when absent."""
+    node = data
+    for part in key.split("."):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return MISSING
+    return node

@@ -1,0 +1,113 @@
+"""Why a stage is invalidated: small values that explain themselves."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+
+def _show(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class Reason:
+    def __str__(self) -> str:
+        return self.text()
+
+    def text(self) -> str:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class NotInLock(Reason):
+    def text(self) -> str:
+        return "never ran (not in gitml.lock)"
+
+
+@dataclass(frozen=True)
+class CmdChanged(Reason):
+    old: str
+    new: str
+
+    def text(self) -> str:
+        return "cmd changed"
+
+
+@dataclass(frozen=True)
+class DepChanged(Reason):
+    path: str
+
+    def text(self) -> str:
+        return f"dep {self.path} changed"
+
+
+@dataclass(frozen=True)
+class DepAdded(Reason):
+    path: str
+
+    def text(self) -> str:
+        return f"dep {self.path} added"
+
+
+@dataclass(frozen=True)
+class DepMissing(Reason):
+    path: str
+
+    def text(self) -> str:
+        return f"dep {self.path} missing"
+
+
+@dataclass(frozen=True)
+class ParamChanged(Reason):
+    key: str
+    old: Any
+    new: Any
+
+    def text(self) -> str:
+        return f"params {self.key} changed {_show(self.old)} -> {_show(self.new)}"
+
+
+@dataclass(frozen=True)
+class ParamMissing(Reason):
+    key: str
+
+    def text(self) -> str:
+        return f"params {self.key} missing"
+
+
+@dataclass(frozen=True)
+class OutMissing(Reason):
+    path: str
+
+    def text(self) -> str:
+        return f"out {self.path} missing"
+
+
+@dataclass(frozen=True)
+class OutChanged(Reason):
+    path: str
+
+    def text(self) -> str:
+        return f"out {self.path} changed"
+
+
+@dataclass(frozen=True)
+class AlwaysChanged(Reason):
+    def text(self) -> str:
+        return "always_changed"
+
+
+@dataclass(frozen=True)
+class UpstreamChanged(Reason):
+    stage: str
+
+    def text(self) -> str:
+        return f"upstream stage {self.stage} will run"
+
+
+@dataclass(frozen=True)
+class Forced(Reason):
+    def text(self) -> str:
+        return "forced"

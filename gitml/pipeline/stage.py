@@ -1,0 +1,122 @@
+"""Stages of `gitml.yaml` as typed values: load, expand templates, validate, resolve paths."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from gitml import schema
+from gitml.errors import BadInputError
+from gitml.paths import check_relpath
+from gitml.pipeline.params import DEFAULT_PARAMS
+
+OutKind = Literal["out", "metric", "plot"]
+
+
+@dataclass(frozen=True)
+class Out:
+    path: str  # repo-relative POSIX
+    kind: OutKind = "out"
+    cache: bool = True
+    persist: bool = False
+    props: tuple[tuple[str, Any], ...] = ()  # plot options and the like, as given
+
+
+@dataclass(frozen=True)
+class ParamRef:
+    file: str  # repo-relative
+    key: str | None  # None: every parameter in the file
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    cmd: str
+    wdir: str = ""  # repo-relative; "" is the root
+    deps: tuple[str, ...] = ()
+    params: tuple[ParamRef, ...] = ()
+    outs: tuple[Out, ...] = ()
+    frozen: bool = False
+    always_changed: bool = False
+    desc: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+def build_stage(name: str, data: dict[str, Any], *, where: str) -> Stage:
+    """A Stage from one expanded, schema-checked stage definition."""
+    label = f"{where}: stage '{name}'"
+    wdir = _rel(data.get("wdir", "."), "", label, allow_root=True)
+    cmd = data["cmd"]
+    if isinstance(cmd, list):
+        cmd = " && ".join(str(c) for c in cmd)
+    outs: list[Out] = []
+    for kind, key in (("out", "outs"), ("metric", "metrics"), ("plot", "plots")):
+        for item in data.get(key) or []:
+            outs.append(_out(item, kind, wdir, label))  # type: ignore[arg-type]
+    return Stage(
+        name=name,
+        cmd=str(cmd),
+        wdir=wdir,
+        deps=tuple(_rel(d, wdir, label) for d in data.get("deps") or []),
+        params=tuple(_params(data.get("params") or [], wdir, label)),
+        outs=tuple(outs),
+        frozen=bool(data.get("frozen", False)),
+        always_changed=bool(data.get("always_changed", False)),
+        desc=data.get("desc"),
+    )
+
+
+def _rel(path: str, wdir: str, label: str, *, allow_root: bool = False) -> str:
+    if not isinstance(path, str):
+        raise BadInputError(f"{label}: path {path!r} is not a string")
+    joined = posixpath.normpath(posixpath.join(wdir or ".", path))
+    if allow_root and joined == ".":
+        return ""
+    if joined.startswith("../") or joined == ".." or path.startswith("/"):
+        raise BadInputError(f"{label}: path {path!r} is outside the repository")
+    return check_relpath(joined, where=label)
+
+
+def _out(item: Any, kind: OutKind, wdir: str, label: str) -> Out:
+    """`path` or `{path: {cache: .., persist: .., <plot options>}}`; cached by default (DVC)."""
+    if isinstance(item, str):
+        return Out(_rel(item, wdir, label), kind)
+    ((path, props),) = item.items()
+    props = dict(props or {})
+    cache = bool(props.pop("cache", True))
+    persist = bool(props.pop("persist", False))
+    return Out(_rel(path, wdir, label), kind, cache, persist, tuple(sorted(props.items())))
+
+
+def _params(items: list[Any], wdir: str, label: str) -> list[ParamRef]:
+    default = _rel(DEFAULT_PARAMS, wdir, label)
+    refs: list[ParamRef] = []
+    for item in items:
+        if isinstance(item, str):
+            refs.append(ParamRef(default, item))
+            continue
+        for file, keys in item.items():
+            rel = _rel(file, wdir, label)
+            if not keys:
+                refs.append(ParamRef(rel, None))
+            else:
+                refs.extend(ParamRef(rel, str(k)) for k in keys)
+    return refs
+
+
+def load_stages(
+    doc: dict[str, Any],
+    *,
+    where: str,
+    expand: Callable[[dict[str, Any]], dict[str, dict[str, Any]]],
+) -> list[Stage]:
+    """Expand templates, check each stage against the stage schema, build Stages."""
+    stages = []
+    for name, data in expand(doc).items():
+        problem = schema.first_problem(data, "stage")
+        if problem is not None:
+            raise BadInputError(f"{where}: stage '{name}': {problem[1]}")
+        stages.append(build_stage(name, data, where=where))
+    return stages
