@@ -11,7 +11,7 @@ trap 'rm -rf "$work"' EXIT
 if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
 step() { printf '\n%s$ %s%s\n' "$bold" "$*" "$plain"; "$@"; }
 
-cd "$work"
+mkdir "$work/repo" && cd "$work/repo"
 git init -q -b main
 git config user.name "gitml example"
 git config user.email "example@gitml.invalid"
@@ -57,8 +57,21 @@ git commit -qam "Add the storage remote"
 step gitml push --all-commits
 step gitml status --cloud
 # A teammate's fresh clone gets everything back with one pull.
-git clone -q "$work" "$work/teammate"
+git clone -q "$work/repo" "$work/teammate"
 cd "$work/teammate"
 step gitml pull
 step gitml status
-printf '\nDone: gitml versioned a file and a folder, switched versions, pushed and pulled.\n'
+
+# A real ML pipeline: scikit-learn's bundled digits dataset (nothing is downloaded).
+cd "$work/repo"
+cp -r "$here/digits/src" "$here/digits/params.yaml" "$here/digits/gitml.yaml" .
+step gitml dag
+step gitml repro
+git add -A && git commit -qm "Digits pipeline"
+step cat metrics.json
+sed -i 's/C: 1.0/C: 0.1/' params.yaml
+step gitml status
+# Only train and evaluate run again: prepare and featurize did not change.
+step gitml repro
+step cat metrics.json
+printf '\nDone: gitml versioned data, switched versions, pushed, pulled and ran a pipeline.\n'

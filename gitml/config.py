@@ -29,7 +29,8 @@ def load_raw(path: str, memo: yamlio.ValidationMemo | None = None) -> dict[str, 
     """One config file as validated data ({} when it does not exist)."""
     if not os.path.exists(path):
         return {}
-    data = yamlio.load_file(path, schema_name="config", memo=memo)
+    where = os.path.join(GITML_DIR, os.path.basename(path))
+    data = yamlio.load_file(path, schema_name="config", memo=memo, where=where)
     return data or {}
 
 

@@ -27,9 +27,12 @@ def first_problem(data: Any, name: str) -> Problem | None:
     """The most relevant schema violation in `data`, as (json path, message), or None."""
     import jsonschema
 
-    error = jsonschema.exceptions.best_match(_validator(name).iter_errors(data))
-    if error is None:
+    errors = list(_validator(name).iter_errors(data))
+    if not errors:
         return None
+    # an unknown key explains a "required" miss better than the miss itself (typos)
+    unknown = [e for e in errors if e.validator == "additionalProperties"]
+    error = jsonschema.exceptions.best_match(unknown or errors)
     path = tuple(error.absolute_path)
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         known = error.schema.get("properties", {})

@@ -21,7 +21,7 @@ def pointer_files(repo: Repo) -> list[str]:
 
 
 def load_pointer(repo: Repo, rel: str) -> Pointer:
-    data = yamlio.load_file(repo.abspath(rel), schema_name="pointer", memo=repo.state)
+    data = yamlio.load_file(repo.abspath(rel), schema_name="pointer", memo=repo.state, where=rel)
     return parse_pointer(rel, data)
 
 

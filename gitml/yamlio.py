@@ -23,15 +23,21 @@ class ValidationMemo(Protocol):
 
 
 def load_file(
-    path: str, *, schema_name: str | None = None, memo: ValidationMemo | None = None
+    path: str,
+    *,
+    schema_name: str | None = None,
+    memo: ValidationMemo | None = None,
+    where: str | None = None,
 ) -> Any:
-    """Safe-load the YAML at `path`; validate against `schema_name`; errors as path:line."""
+    """Safe-load the YAML at `path`; validate against `schema_name`; errors as where:line
+    (`where` defaults to `path`; callers pass the repo-relative name)."""
+    where = where or path
     try:
         with open(path, "rb") as f:
             raw = f.read()
     except OSError as e:
-        raise BadInputError(f"{path}: cannot read ({e.strerror})") from e
-    return loads(raw, where=path, schema_name=schema_name, memo=memo)
+        raise BadInputError(f"{where}: cannot read ({e.strerror})") from e
+    return loads(raw, where=where, schema_name=schema_name, memo=memo)
 
 
 def loads(
@@ -99,19 +105,20 @@ def _line_of(text: str, json_path: tuple[str | int, ...]) -> int:
     node = yaml.compose(text, Loader=_Loader)
     line = node.start_mark.line + 1 if node is not None else 1
     for key in json_path:
-        child = _child(node, key)
-        if child is None:
+        found = _child(node, key)
+        if found is None:
             break
-        node = child
-        line = node.start_mark.line + 1
+        node, line = found
     return line
 
 
-def _child(node: Any, key: str | int) -> Any:
+def _child(node: Any, key: str | int) -> tuple[Any, int] | None:
+    """The child node at `key` and the line that names it (a mapping key's own line)."""
     if isinstance(node, yaml.MappingNode):
         for k, v in node.value:
             if k.value == str(key):
-                return v
+                return v, k.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-        return node.value[key]
+        item = node.value[key]
+        return item, item.start_mark.line + 1
     return None

@@ -7,7 +7,15 @@ from pathlib import Path
 
 PKG = Path(__file__).resolve().parent.parent / "gitml"
 MODEL = ("hashing", "tree", "pointer", "paths", "errors", "constants", "render")
-LIBRARY_HOME = {"click": "cli", "git": "scm", "yaml": "yamlio", "jsonschema": "schema"}
+LIBRARY_HOME = {
+    "click": "cli",
+    "git": "scm",
+    "yaml": "yamlio",
+    "jsonschema": "schema",
+    "ruamel": "yamledit",
+    "networkx": "commands",
+    "fsspec": "remote",
+}
 
 
 def imports_of(path: Path) -> set[str]:

@@ -106,3 +106,36 @@ def dag(target: str | None, fmt: str | None) -> None:
     from gitml.commands.dag import render_dag
 
     click.echo(render_dag(repo_here(), target, fmt or "text"))
+
+
+@cli.group()
+def stage() -> None:
+    """Edit the stages of gitml.yaml."""
+
+
+@stage.command("add")
+@click.option("-n", "--name", required=True, help="Stage name.")
+@click.option("-d", "--deps", multiple=True, help="A dependency (repeatable).")
+@click.option("-o", "--outs", multiple=True, help="An output, cached (repeatable).")
+@click.option("-O", "--outs-no-cache", multiple=True, help="An output kept in Git.")
+@click.option("-p", "--params", multiple=True, help="Param keys, comma-separated.")
+@click.option("-m", "--metrics", multiple=True, help="A metrics file, cached.")
+@click.option("-M", "--metrics-no-cache", multiple=True, help="A metrics file kept in Git.")
+@click.option("-w", "--wdir", help="Folder the command runs in.")
+@click.option("-f", "--force", is_flag=True, help="Replace a stage of that name.")
+@click.argument("command", nargs=-1, required=True)
+@verbosity
+def stage_add(command: tuple[str, ...], force: bool, name: str, **kw: Any) -> None:
+    """Add a stage running COMMAND to gitml.yaml (comments and order are kept)."""
+    import shlex
+
+    from gitml.commands.stage import NewStage
+    from gitml.commands.stage import stage_add as run
+
+    params = [p.strip() for group in kw.pop("params") for p in group.split(",") if p.strip()]
+    cmd = command[0] if len(command) == 1 else shlex.join(command)
+    run(repo_here(), NewStage(name=name, cmd=cmd, params=params, **kw), force=force)
+    say(
+        f"Added stage '{name}' to gitml.yaml\n\nTo track the changes with git, run:\n\n"
+        "\tgit add gitml.yaml"
+    )

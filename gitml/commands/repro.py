@@ -172,7 +172,7 @@ class _Scheduler:
         deps = execute.hash_deps(self.repo, stage)
         key = run_key(stage.cmd, {d.path: d.hash_info.digest for d in deps}, params)
         cache = execute.run_cache_of(self.repo)
-        if self.opt.run_cache and not stage.always_changed:
+        if self.opt.run_cache and not self.opt.force and not stage.always_changed:
             record = cache.get(key)
             if record is not None and execute.restore(self.repo, stage, record, self.linker):
                 self._save(name, StageLock(stage.cmd, deps, params, _flags(stage, record)))

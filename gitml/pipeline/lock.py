@@ -96,7 +96,7 @@ def load(root: str, memo: yamlio.ValidationMemo | None = None) -> dict[str, Stag
     path = lock_path(root)
     if not os.path.exists(path):
         return {}
-    data = yamlio.load_file(path, schema_name="lock", memo=memo)
+    data = yamlio.load_file(path, schema_name="lock", memo=memo, where=LOCK_FILE_NAME)
     return parse(data, LOCK_FILE_NAME)
 
 

@@ -19,12 +19,19 @@ def pipeline_path(repo: Repo) -> str:
     return os.path.join(repo.root, PIPELINE_FILE)
 
 
-def load_dag(repo: Repo) -> Dag:
-    """The pipeline (an empty Dag when there is no gitml.yaml); bad ones raise, exit 2."""
+def load_dag(repo: Repo, raw: bytes | None = None) -> Dag:
+    """The pipeline (an empty Dag when there is no gitml.yaml); bad ones raise, exit 2.
+
+    `raw` checks a new text of gitml.yaml before it is written.
+    """
     path = pipeline_path(repo)
-    if not os.path.exists(path):
+    if raw is not None:
+        doc = yamlio.loads(raw, where=PIPELINE_FILE, schema_name="pipeline") or {}
+    elif not os.path.exists(path):
         return Dag({}, {})
-    doc = yamlio.load_file(path, schema_name="pipeline", memo=repo.state) or {}
+    else:
+        doc = yamlio.load_file(path, schema_name="pipeline", memo=repo.state, where=PIPELINE_FILE)
+        doc = doc or {}
     defaults = None
     if os.path.exists(repo.abspath(DEFAULT_PARAMS)):
         defaults = read_params(repo.root, DEFAULT_PARAMS)
