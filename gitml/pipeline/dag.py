@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import graphlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from gitml.errors import BadInputError
 from gitml.pipeline.stage import Stage
@@ -27,6 +28,7 @@ def overlaps(a: str, b: str) -> bool:
 class Dag:
     stages: dict[str, Stage]  # in file order
     upstream: dict[str, frozenset[str]]  # stage -> stages whose outs it depends on
+    top_level: dict[str, Any] = field(default_factory=dict)  # gitml.yaml's metrics/plots/params
 
     def order(self, names: Iterable[str] | None = None) -> list[str]:
         """Topological order (file order among equals) of `names` (default: all)."""

@@ -46,4 +46,6 @@ def load_dag(repo: Repo, raw: bytes | None = None) -> Dag:
 
     stages = load_stages(doc, where=PIPELINE_FILE, expand=expand)
     outputs = [p.out_rel(o) for p in tracked.load_all(repo) for o in p.outs]
-    return build(stages, outputs)
+    dag = build(stages, outputs)
+    dag.top_level.update({k: doc[k] for k in ("metrics", "plots", "params") if doc.get(k)})
+    return dag
