@@ -141,3 +141,23 @@ def has_commits(root: str) -> bool:
     except GitmlError:
         return False
     return True
+
+
+def default_branch(root: str) -> str | None:
+    """origin's HEAD branch, else a local main or master."""
+    try:
+        ref = _git(root, "symbolic-ref", "-q", "refs/remotes/origin/HEAD").decode().strip()
+        return ref.removeprefix("refs/remotes/")
+    except GitmlError:
+        pass
+    for name in ("main", "master"):
+        try:
+            _git(root, "rev-parse", "--verify", "-q", f"refs/heads/{name}")
+            return name
+        except GitmlError:
+            continue
+    return None
+
+
+def merge_base(root: str, a: str, b: str) -> str:
+    return _git(root, "merge-base", a, b).decode().strip()

@@ -39,12 +39,18 @@ def outputs(repo: Repo, scope: Scope) -> list[Output]:
         commits=scope.all_commits,
     )
     for rev in revs:
-        found.update((out, None) for out in tracked.outputs_at(repo, rev))
-        raw = scm.read_at(repo.root, rev, LOCK_FILE_NAME)
-        if raw is not None:
-            locks = lockfile.loads(raw, f"{rev}:{LOCK_FILE_NAME}", repo.state)
-            found.update((out, None) for _, out in _lock_outputs(locks))
+        found.update((out, None) for out in outputs_at(repo, rev))
     return list(found)
+
+
+def outputs_at(repo: Repo, rev: str) -> list[Output]:
+    """Cached outputs of the pointers and gitml.lock in the tree of `rev`."""
+    found = list(tracked.outputs_at(repo, rev))
+    raw = scm.read_at(repo.root, rev, LOCK_FILE_NAME)
+    if raw is not None:
+        locks = lockfile.loads(raw, f"{rev}:{LOCK_FILE_NAME}", repo.state)
+        found.extend(out for _, out in _lock_outputs(locks))
+    return found
 
 
 def workspace_outputs(repo: Repo, targets: Sequence[str] = ()) -> list[Output]:

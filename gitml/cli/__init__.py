@@ -139,5 +139,6 @@ def _traceback_if_verbose(meta: dict[str, Any]) -> None:
 from gitml.cli import data as _data  # noqa: E402  (registers the commands on `cli`)
 from gitml.cli import pipeline as _pipeline  # noqa: E402
 from gitml.cli import remotes as _remotes  # noqa: E402
+from gitml.cli import reports as _reports  # noqa: E402
 
-__all__ = ["_data", "_pipeline", "_remotes", "cli", "main"]
+__all__ = ["_data", "_pipeline", "_remotes", "_reports", "cli", "main"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitml import tracked
+from gitml import used
 from gitml.repo import Repo
 from gitml.tree import Tree
 from gitml.workspace import Hasher
@@ -78,7 +78,7 @@ def _files(repo: Repo, rev: str, result: DiffResult) -> dict[str, FileInfo]:
     if rev == WORKSPACE:
         return _workspace_files(repo)
     files: dict[str, FileInfo] = {}
-    for out_rel, info in tracked.outputs_at(repo, rev):
+    for out_rel, info in used.outputs_at(repo, rev):
         if not info.is_dir:
             files[out_rel] = (info.digest, info.size)
         elif repo.cache.exists(info.digest):
@@ -93,14 +93,12 @@ def _files(repo: Repo, rev: str, result: DiffResult) -> dict[str, FileInfo]:
 def _workspace_files(repo: Repo) -> dict[str, FileInfo]:
     hasher = Hasher(repo.root, repo.state, repo.ignore)
     files: dict[str, FileInfo] = {}
-    for pointer in tracked.load_all(repo):
-        for out in pointer.outs:
-            rel = pointer.out_rel(out)
-            scanned = hasher.scan(repo.abspath(rel), rel)
-            if scanned is None:
-                continue
-            if scanned.tree is None or not scanned.hash_info.is_dir:
-                files[rel] = (scanned.hash_info.digest, scanned.hash_info.size)
-            else:
-                files.update((f"{rel}/{e.path}", (e.digest, e.size)) for e in scanned.tree)
+    for rel, _ in used.workspace_outputs(repo):
+        scanned = hasher.scan(repo.abspath(rel), rel)
+        if scanned is None:
+            continue
+        if scanned.tree is None or not scanned.hash_info.is_dir:
+            files[rel] = (scanned.hash_info.digest, scanned.hash_info.size)
+        else:
+            files.update((f"{rel}/{e.path}", (e.digest, e.size)) for e in scanned.tree)
     return files

@@ -51,7 +51,7 @@ def status(
     """Compare every tracked output in the workspace with its pointer (read-only)."""
     hasher = Hasher(repo.root, repo.state, repo.ignore, progress=progress)
     stage_targets, path_targets = _split_targets(repo, targets)
-    stages = _stale_stages(repo, stage_targets) if stage_targets or not targets else ()
+    stages = stale_stages(repo, stage_targets) if stage_targets or not targets else ()
     changes = []
     pointers = tracked.select(repo, path_targets) if path_targets or not targets else []
     for pointer in pointers:
@@ -80,7 +80,7 @@ def _split_targets(repo: Repo, targets: Sequence[str]) -> tuple[list[str], list[
     return stages, [t for t in targets if t not in stages]
 
 
-def _stale_stages(repo: Repo, targets: Sequence[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+def stale_stages(repo: Repo, targets: Sequence[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
     if not os.path.exists(repo.abspath(PIPELINE_FILE)):
         return ()
     dag = load_dag(repo)

@@ -12,6 +12,7 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from gitml import scm
 from gitml.errors import GitmlError
 from gitml.hashing import HashInfo
 from gitml.link import Linker
@@ -91,6 +92,8 @@ def record_outs(repo: Repo, stage: Stage) -> tuple[Entry, ...]:
         if scanned is None:
             raise StageFailed(f"stage '{stage.name}': out {out.path} disappeared")
         entries.append(Entry(out.path, scanned.hash_info, out.cache))
+        if out.cache:  # cached outs live in gitml's cache, not in Git (as `gitml add` does)
+            scm.add_to_gitignore(repo.root, out.path)
     repo.cache.sync()
     return tuple(entries)
 

@@ -1,0 +1,104 @@
+"""`gitml metrics show/diff` and `gitml params diff`: values at revisions, never checked out."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from gitml import metrics, yamlio
+from gitml.declared import declared
+from gitml.errors import BadInputError
+from gitml.metrics import Row, Values
+from gitml.paths import check_relpath
+from gitml.pipeline.params import MISSING, lookup, parse_params
+from gitml.repo import Repo
+from gitml.revfiles import WORKSPACE, RevisionReader
+
+
+@dataclass(frozen=True)
+class DiffResult:
+    a: str
+    b: str
+    rows: tuple[Row, ...]
+
+
+def metric_files(repo: Repo, paths: Sequence[str] = ()) -> list[str]:
+    if paths:
+        return [check_relpath(p, where="metrics") for p in paths]
+    return list(declared(repo).metrics)
+
+
+def read_metrics(reader: RevisionReader, path: str) -> Values | None:
+    """Flattened values of one metrics file (JSON or YAML); None when absent there."""
+    raw = reader.read(path)
+    if raw is None:
+        return None
+    where = f"{reader.rev}:{path}"
+    if path.endswith(".json"):
+        try:
+            data = json.loads(raw)
+        except ValueError as e:
+            raise BadInputError(f"{where}: invalid JSON ({e})") from e
+    else:
+        data = yamlio.loads(raw, where=where)
+    return metrics.flatten(data) if data is not None else {}
+
+
+def show(repo: Repo, revs: Sequence[str] = (), paths: Sequence[str] = ()) -> dict[str, dict]:
+    """{rev: {path: {metric: value}}}; a file absent at a revision is left out."""
+    files = metric_files(repo, paths)
+    out: dict[str, dict] = {}
+    for rev in revs or [WORKSPACE]:
+        reader = RevisionReader(repo, rev)
+        found = {path: read_metrics(reader, path) for path in files}
+        out[rev] = {p: v for p, v in found.items() if v is not None}
+    return out
+
+
+def metrics_diff(
+    repo: Repo,
+    a: str | None = None,
+    b: str | None = None,
+    *,
+    paths: Sequence[str] = (),
+    all_rows: bool = False,
+) -> DiffResult:
+    a, b = a or "HEAD", b or WORKSPACE
+    files = metric_files(repo, paths)
+    ra, rb = RevisionReader(repo, a), RevisionReader(repo, b)
+    old = {p: read_metrics(ra, p) for p in files}
+    new = {p: read_metrics(rb, p) for p in files}
+    return DiffResult(a, b, tuple(metrics.diff(old, new, all_rows=all_rows)))
+
+
+def read_params(reader: RevisionReader, repo: Repo) -> dict[str, Values | None]:
+    """Flattened values of every declared param, per params file."""
+    out: dict[str, Values | None] = {}
+    files: dict[str, object] = {}
+    for ref in declared(repo).params:
+        if ref.file not in files:
+            raw = reader.read(ref.file)
+            files[ref.file] = None if raw is None else parse_params(raw, f"{reader.rev}:{ref.file}")
+        data = files[ref.file]
+        if data is None:
+            out.setdefault(ref.file, None)
+            continue
+        values = out.get(ref.file) or {}
+        if ref.key is None:
+            values.update(metrics.flatten(data))
+        else:
+            value = lookup(data, ref.key)
+            if value is not MISSING:
+                values.update(metrics.flatten(value, f"{ref.key}."))
+        out[ref.file] = values
+    return out
+
+
+def params_diff(
+    repo: Repo, a: str | None = None, b: str | None = None, *, all_rows: bool = False
+) -> DiffResult:
+    a, b = a or "HEAD", b or WORKSPACE
+    old = read_params(RevisionReader(repo, a), repo)
+    new = read_params(RevisionReader(repo, b), repo)
+    return DiffResult(a, b, tuple(metrics.diff(old, new, all_rows=all_rows)))

@@ -1,0 +1,497 @@
+"""Plot data files -> tables -> inline SVG charts -> one static HTML page. Pure: no I/O.
+
+Tables come from JSON (a list of objects, or an object holding one such list), CSV and TSV
+(a header row). Charts are drawn as plain SVG strings with fixed number formatting, so the
+same inputs always give the same bytes; the page needs no script, font or stylesheet from
+anywhere else.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import math
+import posixpath
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from gitml.errors import BadInputError
+
+Value = float | str
+Template = Literal["linear", "scatter", "bar", "confusion"]
+TEMPLATES: dict[str, Template] = {
+    "linear": "linear",
+    "simple": "linear",
+    "smooth": "linear",
+    "scatter": "scatter",
+    "bar": "bar",
+    "confusion": "confusion",
+    "confusion_normalized": "confusion",
+}
+PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#59a14f", "#b07aa1",
+           "#76b7b2", "#edc948", "#ff9da7", "#9c755f", "#bab0ac")  # fmt: skip
+STEP = "step"  # the x axis when no x column is declared: the row index, as in DVC
+
+# Frame of the line, scatter and bar charts (pixels).
+WIDTH, HEIGHT, LEFT, TOP, LEGEND_W = 720, 400, 70, 44, 160
+RIGHT = WIDTH - LEGEND_W - 16
+BOTTOM = HEIGHT - 56
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: tuple[str, ...]
+    rows: tuple[dict[str, Value], ...]
+
+
+@dataclass(frozen=True)
+class Axes:
+    x: str | None  # None: the row index ("step")
+    y: str
+
+
+@dataclass(frozen=True)
+class Series:
+    rev: str
+    color: str
+    xs: tuple[Value, ...]
+    ys: tuple[Value, ...]
+
+
+@dataclass(frozen=True)
+class Chart:
+    title: str
+    template: Template
+    x_label: str
+    y_label: str
+    series: tuple[Series, ...]
+    normalized: bool = False  # confusion_normalized: fractions of each actual class
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    notes: tuple[str, ...]
+    svg: str  # "" when nothing could be drawn
+
+
+# ---- parsing -------------------------------------------------------------------------------
+
+
+def parse_table(data: bytes, path: str, *, where: str) -> Table:
+    """Rows of a plot file, chosen by extension; BadInputError naming `where` if unreadable."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise BadInputError(f"{where}: not UTF-8 text (byte {e.start})") from e
+    ext = posixpath.splitext(path)[1].lower()
+    if ext == ".json":
+        return _parse_json(text, where)
+    if ext in (".csv", ".tsv"):
+        return _parse_delimited(text, "\t" if ext == ".tsv" else ",", where)
+    raise BadInputError(f"{where}: unsupported plot format {ext or '(none)'!r} (json, csv, tsv)")
+
+
+def _parse_json(text: str, where: str) -> Table:
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise BadInputError(f"{where}: line {e.lineno}: invalid JSON: {e.msg}") from e
+    if isinstance(doc, dict):
+        doc = next((v for v in doc.values() if _is_records(v)), None)
+    if not _is_records(doc):
+        raise BadInputError(f"{where}: expected a list of objects, or an object holding one")
+    rows = tuple({str(k): _json_value(v) for k, v in r.items() if v is not None} for r in doc)
+    return Table(tuple(dict.fromkeys(k for r in rows for k in r)), rows)
+
+
+def _is_records(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(r, dict) for r in value)
+
+
+def _json_value(value: Any) -> Value:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value) if math.isfinite(value) else str(value)
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
+def _parse_delimited(text: str, delimiter: str, where: str) -> Table:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        header = next(reader, None)
+        if not header or not any(h.strip() for h in header):
+            raise BadInputError(f"{where}: empty file, expected a header row")
+        rows = []
+        for fields in reader:
+            if not fields:
+                continue
+            if len(fields) != len(header):
+                raise BadInputError(
+                    f"{where}: line {reader.line_num}: expected {len(header)} fields,"
+                    f" got {len(fields)}"
+                )
+            rows.append({h: _cell(f) for h, f in zip(header, fields, strict=True) if f != ""})
+    except csv.Error as e:
+        raise BadInputError(f"{where}: line {reader.line_num}: {e}") from e
+    return Table(tuple(header), tuple(rows))
+
+
+def _cell(text: str) -> Value:
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return number if math.isfinite(number) else text
+
+
+# ---- choosing what to draw -----------------------------------------------------------------
+
+
+def template_of(name: Any, *, where: str) -> Template:
+    if name is None:
+        return "linear"
+    if name not in TEMPLATES:
+        raise BadInputError(f"{where}: unknown template {name!r} ({', '.join(TEMPLATES)})")
+    return TEMPLATES[name]
+
+
+def choose_axes(
+    tables: Iterable[Table], template: Template, x: str | None, y: str | None
+) -> Axes | None:
+    """The declared columns, or defaults from the first table that has them."""
+    for table in tables:
+        cols = table.columns
+        if template == "confusion":
+            cx = x or ("actual" if "actual" in cols else (cols[0] if cols else None))
+            others = [c for c in cols if c != cx]
+            cy = y or ("predicted" if "predicted" in cols else (others[-1] if others else None))
+        else:
+            cx = x
+            numeric = [c for c in cols if c != x and _numeric_column(table, c)]
+            cy = y or (numeric[-1] if numeric else None)
+        if cy is not None and (template != "confusion" or cx is not None):
+            return Axes(cx, cy)
+    return None
+
+
+def _numeric_column(table: Table, column: str) -> bool:
+    values = [r[column] for r in table.rows if column in r]
+    return bool(values) and all(isinstance(v, float) for v in values)
+
+
+def extract(table: Table, axes: Axes, template: Template) -> tuple[list[Value], list[Value]] | str:
+    """(xs, ys) of one table, or why there is nothing to draw."""
+    for column in (axes.x, axes.y):
+        if column is not None and column not in table.columns:
+            return f"no column {column!r}"
+    xs: list[Value] = []
+    ys: list[Value] = []
+    for i, row in enumerate(table.rows):
+        x = float(i) if axes.x is None else row.get(axes.x)
+        y = row.get(axes.y)
+        if x is None or y is None or (template != "confusion" and not isinstance(y, float)):
+            continue
+        if template == "confusion":
+            x, y = label(x), label(y)
+        xs.append(x)
+        ys.append(y)
+    return (xs, ys) if xs else f"no numeric values in column {axes.y!r}"
+
+
+# ---- SVG -----------------------------------------------------------------------------------
+
+
+def color(index: int) -> str:
+    return PALETTE[index % len(PALETTE)]
+
+
+def label(value: Value, limit: int = 0) -> str:
+    text = value if isinstance(value, str) else (
+        str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:g}"
+    )
+    return text if not limit or len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _esc(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _n(v: float) -> str:
+    return f"{v:.2f}"
+
+
+def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
+    """Round tick values covering [lo, hi], steps of 1, 2 or 5 times a power of ten."""
+    if hi <= lo:
+        pad = abs(lo) * 0.1 or 1.0
+        lo, hi = lo - pad, hi + pad
+    raw = (hi - lo) / count
+    mag = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw * (1 - 1e-9))
+    start = math.floor(lo / step + 1e-9) * step
+    n = math.ceil((hi - start) / step - 1e-9)
+    return [start + i * step for i in range(n + 1)]
+
+
+def tick_label(value: float, ticks: Sequence[float]) -> str:
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
+    if max(abs(ticks[0]), abs(ticks[-1])) >= 1e6 or step < 1e-4:
+        return f"{value:.3g}"
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
+    text = f"{value:.{decimals}f}"
+    return "0" if text.strip("-0.") == "" else text
+
+
+def _scale(ticks: Sequence[float], a: float, b: float) -> Callable[[float], float]:
+    lo, hi = ticks[0], ticks[-1]
+    return lambda v: a + (v - lo) / (hi - lo) * (b - a)
+
+
+def _svg_open(width: int, height: int, title: str) -> list[str]:
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}"'
+        f' height="{height}" viewBox="0 0 {width} {height}" role="img"'
+        f' font-family="sans-serif" font-size="11">',
+        f"<title>{_esc(title)}</title>",
+        f'<text class="title" x="{width // 2}" y="22" text-anchor="middle"'
+        f' font-size="14" font-weight="bold">{_esc(label(title, 90))}</text>',
+    ]
+
+
+def _axes(
+    xticks: Sequence[tuple[float, str]],
+    yticks: Sequence[tuple[float, str]],
+    x_label: str,
+    y_label: str,
+) -> list[str]:
+    out = ['<g class="axes" stroke="#333" fill="#333">']
+    for y, text in yticks:
+        out.append(f'<line x1="{LEFT}" x2="{RIGHT}" y1="{_n(y)}" y2="{_n(y)}" stroke="#e5e5e5"/>')
+        out.append(f'<line x1="{LEFT - 5}" x2="{LEFT}" y1="{_n(y)}" y2="{_n(y)}"/>')
+        out.append(
+            f'<text x="{LEFT - 8}" y="{_n(y + 4)}" text-anchor="end"'
+            f' stroke="none">{_esc(text)}</text>'
+        )
+    for x, text in xticks:
+        out.append(f'<line x1="{_n(x)}" x2="{_n(x)}" y1="{BOTTOM}" y2="{BOTTOM + 5}"/>')
+        out.append(
+            f'<text x="{_n(x)}" y="{BOTTOM + 18}" text-anchor="middle"'
+            f' stroke="none">{_esc(text)}</text>'
+        )
+    out.append(f'<line x1="{LEFT}" x2="{RIGHT}" y1="{BOTTOM}" y2="{BOTTOM}"/>')
+    out.append(f'<line x1="{LEFT}" x2="{LEFT}" y1="{TOP}" y2="{BOTTOM}"/>')
+    mid_x, mid_y = (LEFT + RIGHT) // 2, (TOP + BOTTOM) // 2
+    out.append(
+        f'<text class="x-label" x="{mid_x}" y="{BOTTOM + 40}" text-anchor="middle"'
+        f' stroke="none">{_esc(label(x_label, 60))}</text>'
+    )
+    out.append(
+        f'<text class="y-label" x="16" y="{mid_y}" text-anchor="middle" stroke="none"'
+        f' transform="rotate(-90 16 {mid_y})">{_esc(label(y_label, 50))}</text>'
+    )
+    return [*out, "</g>"]
+
+
+def _legend(series: Sequence[Series]) -> list[str]:
+    out = ['<g class="legend">']
+    for i, s in enumerate(series):
+        y = TOP + 8 + 20 * i
+        out.append(
+            f'<rect x="{RIGHT + 20}" y="{y - 9}" width="14" height="10"'
+            f' fill="{s.color}"/><text x="{RIGHT + 40}" y="{y}">'
+            f"<title>{_esc(s.rev)}</title>{_esc(label(s.rev, 20))}</text>"
+        )
+    return [*out, "</g>"]
+
+
+def _x_positions(chart: Chart, *, bands: bool) -> tuple[Callable[[Value], float], list[Any]]:
+    """Pixel x of a value, and the x ticks: numeric scale, or one band per category."""
+    xs = [v for s in chart.series for v in s.xs]
+    if not bands and all(isinstance(v, float) for v in xs):
+        ticks = nice_ticks(min(map(float, xs)), max(map(float, xs)))
+        scale = _scale(ticks, LEFT, RIGHT)
+        return (lambda v: scale(float(v))), [(scale(t), tick_label(t, ticks)) for t in ticks]
+    cats = list(dict.fromkeys(label(v) for v in xs))
+    width = (RIGHT - LEFT) / len(cats)
+    index = {c: i for i, c in enumerate(cats)}
+    every = max(1, math.ceil(len(cats) / 12))
+    marks = [(LEFT + (i + 0.5) * width, label(c, 12)) for i, c in enumerate(cats) if i % every == 0]
+    return (lambda v: LEFT + (index[label(v)] + 0.5) * width), marks
+
+
+def _y_scale(chart: Chart, *, zero: bool) -> tuple[Callable[[float], float], list[Any]]:
+    ys = [float(v) for s in chart.series for v in s.ys]
+    lo, hi = min(ys), max(ys)
+    ticks = nice_ticks(min(lo, 0.0), max(hi, 0.0)) if zero else nice_ticks(lo, hi)
+    scale = _scale(ticks, BOTTOM, TOP)
+    return scale, [(scale(t), tick_label(t, ticks)) for t in ticks]
+
+
+def _xy_svg(chart: Chart) -> str:
+    x_of, xticks = _x_positions(chart, bands=False)
+    y_of, yticks = _y_scale(chart, zero=False)
+    height = max(HEIGHT, TOP + 20 * len(chart.series) + 20)
+    out = _svg_open(WIDTH, height, chart.title) + _axes(xticks, yticks, chart.x_label, chart.y_label)
+    for s in chart.series:
+        points = [(x_of(x), y_of(float(y))) for x, y in zip(s.xs, s.ys, strict=True)]
+        tip = f"<title>{_esc(s.rev)}</title>"
+        if chart.template == "scatter":
+            dots = "".join(f'<circle cx="{_n(x)}" cy="{_n(y)}" r="3"/>' for x, y in points)
+            out.append(f'<g class="series" fill="{s.color}" fill-opacity="0.8">{tip}{dots}</g>')
+        else:
+            d = "M" + " L".join(f"{_n(x)} {_n(y)}" for x, y in points)
+            if len(points) == 1:
+                d += f" L{_n(points[0][0])} {_n(points[0][1])}"
+            out.append(
+                f'<path class="series" d="{d}" fill="none" stroke="{s.color}" stroke-width="2"'
+                f' stroke-linejoin="round" stroke-linecap="round">{tip}</path>'
+            )
+    return "\n".join([*out, *_legend(chart.series), "</svg>"])
+
+
+def _bar_svg(chart: Chart) -> str:
+    x_of, xticks = _x_positions(chart, bands=True)
+    y_of, yticks = _y_scale(chart, zero=True)
+    ncats = len({label(v) for s in chart.series for v in s.xs})
+    band = (RIGHT - LEFT) / ncats
+    bar = band * 0.8 / len(chart.series)
+    height = max(HEIGHT, TOP + 20 * len(chart.series) + 20)
+    out = _svg_open(WIDTH, height, chart.title) + _axes(xticks, yticks, chart.x_label, chart.y_label)
+    for i, s in enumerate(chart.series):
+        values = {label(x): (x, float(y)) for x, y in zip(s.xs, s.ys, strict=True)}
+        rects = []
+        for x, y in values.values():
+            left = x_of(x) - band * 0.4 + i * bar
+            top, bottom = sorted((y_of(y), y_of(0.0)))
+            rects.append(
+                f'<rect x="{_n(left)}" y="{_n(top)}" width="{_n(bar)}"'
+                f' height="{_n(bottom - top)}"><title>{_esc(f"{s.rev}: {label(y)}")}</title></rect>'
+            )
+        out.append(f'<g class="series" fill="{s.color}">{"".join(rects)}</g>')
+    return "\n".join([*out, *_legend(chart.series), "</svg>"])
+
+
+def _class_key(text: str) -> tuple[int, float, str]:
+    try:
+        return (0, float(text), text)
+    except ValueError:
+        return (1, 0.0, text)
+
+
+def _confusion_cells(s: Series, classes: Sequence[str], normalized: bool) -> list[list[float]]:
+    """cells[predicted][actual]: counts, or fractions of each actual class."""
+    pos = {c: i for i, c in enumerate(classes)}
+    cells = [[0.0] * len(classes) for _ in classes]
+    for actual, predicted in zip(s.xs, s.ys, strict=True):
+        cells[pos[str(predicted)]][pos[str(actual)]] += 1
+    if normalized:
+        for col in range(len(classes)):
+            total = sum(row[col] for row in cells)
+            for row in cells:
+                row[col] = row[col] / total if total else 0.0
+    return cells
+
+
+def _confusion_panel(s: Series, classes: Sequence[str], cell: int, chart: Chart) -> list[str]:
+    cells = _confusion_cells(s, classes, chart.normalized)
+    peak = max(max(row) for row in cells) or 1.0
+    out = [f'<g class="series"><title>{_esc(s.rev)}</title>']
+    for r, row in enumerate(cells):
+        for c, value in enumerate(row):
+            share = value / peak
+            text = f"{value:.2f}" if chart.normalized else label(value)
+            out.append(
+                f'<rect x="{c * cell}" y="{r * cell}" width="{cell}" height="{cell}"'
+                f' fill="{s.color}" fill-opacity="{share * 0.9 + 0.04:.3f}" stroke="#fff"/>'
+            )
+            if cell >= 22:
+                ink = "#fff" if share > 0.5 else "#333"
+                out.append(
+                    f'<text x="{c * cell + cell // 2}" y="{r * cell + cell // 2 + 4}"'
+                    f' text-anchor="middle" fill="{ink}">{text}</text>'
+                )
+    return [*out, "</g>"]
+
+
+def _confusion_svg(chart: Chart) -> str:
+    names = {str(v) for s in chart.series for v in (*s.xs, *s.ys)}
+    classes = sorted(names, key=_class_key)
+    cell = max(8, min(40, 320 // len(classes)))
+    side, gap, left, top = cell * len(classes), 40, 90, 64
+    width = left + len(chart.series) * (side + gap)
+    height = top + side + 60
+    out = _svg_open(width, height, chart.title)
+    for i, s in enumerate(chart.series):
+        x0 = left + i * (side + gap)
+        out.append(
+            f'<rect x="{x0}" y="{top - 24}" width="12" height="10" fill="{s.color}"/>'
+            f'<text class="legend" x="{x0 + 16}" y="{top - 15}"><title>{_esc(s.rev)}</title>'
+            f"{_esc(label(s.rev, 24))}</text>"
+        )
+        out.append(f'<g transform="translate({x0} {top})">')
+        out += _confusion_panel(s, classes, cell, chart)
+        for k, name in enumerate(classes):
+            mid = k * cell + cell // 2
+            out.append(
+                f'<text x="{mid}" y="{side + 14}" text-anchor="middle">{_esc(label(name, 6))}</text>'
+            )
+            if i == 0:
+                out.append(
+                    f'<text x="-6" y="{mid + 4}" text-anchor="end">{_esc(label(name, 10))}</text>'
+                )
+        out.append(
+            f'<text class="x-label" x="{side // 2}" y="{side + 34}"'
+            f' text-anchor="middle">{_esc(label(chart.x_label, 30))}</text></g>'
+        )
+    mid_y = top + side // 2
+    out.append(
+        f'<text class="y-label" x="16" y="{mid_y}" text-anchor="middle"'
+        f' transform="rotate(-90 16 {mid_y})">{_esc(label(chart.y_label, 40))}</text>'
+    )
+    return "\n".join([*out, "</svg>"])
+
+
+def svg(chart: Chart) -> str:
+    """One chart as an inline SVG element; every revision drawn is one `class="series"`."""
+    if not chart.series:
+        return ""
+    if chart.template == "confusion":
+        return _confusion_svg(chart)
+    if chart.template == "bar":
+        return _bar_svg(chart)
+    return _xy_svg(chart)
+
+
+# ---- the page ------------------------------------------------------------------------------
+
+_CSS = """\
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px;color:#222}
+h1{font-size:20px}h2{font-size:15px;margin:28px 0 6px}
+.revisions span.rev{margin-right:14px;white-space:nowrap}
+.swatch{display:inline-block;width:12px;height:12px;margin-right:5px;vertical-align:-1px}
+.note{color:#8a5a00;margin:2px 0}svg{max-width:100%;height:auto;display:block}"""
+
+
+def page(title: str, revisions: Sequence[tuple[str, str]], sections: Sequence[Section]) -> str:
+    """A standalone HTML page (also well-formed XML): revisions as (name, color), then charts."""
+    revs = "".join(
+        f'<span class="rev"><span class="swatch" style="background:{c}"></span>{_esc(r)}</span>'
+        for r, c in revisions
+    )
+    body = [f"<h1>{_esc(title)}</h1>", f'<p class="revisions">Revisions: {revs}</p>']
+    for i, section in enumerate(sections):
+        body.append(f'<section class="plot" id="plot-{i}">')
+        body.append(f"<h2>{_esc(section.heading)}</h2>")
+        body += [f'<p class="note">{_esc(note)}</p>' for note in section.notes]
+        body += [section.svg, "</section>"] if section.svg else ["</section>"]
+    if not sections:
+        body.append('<p class="note">No plots.</p>')
+    head = (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8"/>\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1"/>\n'
+        f"<title>{_esc(title)}</title>\n<style>\n{_CSS}\n</style>\n</head>\n<body>"
+    )
+    return "\n".join([head, *body, "</body>\n</html>\n"])
