@@ -39,9 +39,10 @@ class Row:
     new: Any  # None: absent at B
 
     @property
-    def change(self) -> float | None:
+    def change(self) -> float | int | None:
         if is_number(self.old) and is_number(self.new):
-            return float(self.new) - float(self.old)
+            change: float | int = self.new - self.old
+            return change
         return None
 
     @property

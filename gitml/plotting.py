@@ -209,8 +209,10 @@ def color(index: int) -> str:
 
 
 def label(value: Value, limit: int = 0) -> str:
-    text = value if isinstance(value, str) else (
-        str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:g}"
+    text = (
+        value
+        if isinstance(value, str)
+        else (str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:g}")
     )
     return text if not limit or len(text) <= limit else text[: limit - 1] + "…"
 
@@ -334,7 +336,9 @@ def _xy_svg(chart: Chart) -> str:
     x_of, xticks = _x_positions(chart, bands=False)
     y_of, yticks = _y_scale(chart, zero=False)
     height = max(HEIGHT, TOP + 20 * len(chart.series) + 20)
-    out = _svg_open(WIDTH, height, chart.title) + _axes(xticks, yticks, chart.x_label, chart.y_label)
+    out = _svg_open(WIDTH, height, chart.title) + _axes(
+        xticks, yticks, chart.x_label, chart.y_label
+    )
     for s in chart.series:
         points = [(x_of(x), y_of(float(y))) for x, y in zip(s.xs, s.ys, strict=True)]
         tip = f"<title>{_esc(s.rev)}</title>"
@@ -359,7 +363,9 @@ def _bar_svg(chart: Chart) -> str:
     band = (RIGHT - LEFT) / ncats
     bar = band * 0.8 / len(chart.series)
     height = max(HEIGHT, TOP + 20 * len(chart.series) + 20)
-    out = _svg_open(WIDTH, height, chart.title) + _axes(xticks, yticks, chart.x_label, chart.y_label)
+    out = _svg_open(WIDTH, height, chart.title) + _axes(
+        xticks, yticks, chart.x_label, chart.y_label
+    )
     for i, s in enumerate(chart.series):
         values = {label(x): (x, float(y)) for x, y in zip(s.xs, s.ys, strict=True)}
         rects = []
@@ -435,9 +441,8 @@ def _confusion_svg(chart: Chart) -> str:
         out += _confusion_panel(s, classes, cell, chart)
         for k, name in enumerate(classes):
             mid = k * cell + cell // 2
-            out.append(
-                f'<text x="{mid}" y="{side + 14}" text-anchor="middle">{_esc(label(name, 6))}</text>'
-            )
+            tick = _esc(label(name, 6))
+            out.append(f'<text x="{mid}" y="{side + 14}" text-anchor="middle">{tick}</text>')
             if i == 0:
                 out.append(
                     f'<text x="-6" y="{mid + 4}" text-anchor="end">{_esc(label(name, 10))}</text>'

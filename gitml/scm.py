@@ -161,3 +161,117 @@ def default_branch(root: str) -> str | None:
 
 def merge_base(root: str, a: str, b: str) -> str:
     return _git(root, "merge-base", a, b).decode().strip()
+
+
+# --- hooks: the index, git paths, pushed commits, blobs (plain `git`, no GitPython) ---
+
+ZERO_SHA = "0" * 40
+
+
+def git_path(root: str, name: str) -> str:
+    """Absolute `git rev-parse --git-path NAME` (`hooks` honours core.hooksPath)."""
+    out = _git(root, "rev-parse", "--git-path", name).decode().strip()
+    return os.path.normpath(os.path.join(root, out))
+
+
+def staged_files(root: str) -> list[str]:
+    """Repo-relative paths added, copied, modified or retyped in the index (not deleted)."""
+    out = _git(root, "diff", "--cached", "--name-only", "-z", "--no-renames", "--diff-filter=ACMT")
+    return [p for p in out.decode("utf-8").split("\0") if p]
+
+
+def read_staged(root: str, rel: str) -> bytes | None:
+    """The staged (index) bytes of `rel`, or None if it is not in the index."""
+    try:
+        return _git(root, "cat-file", "blob", f":{rel}")
+    except GitmlError:
+        return None
+
+
+def is_commit(root: str, rev: str) -> bool:
+    try:
+        _git(root, "cat-file", "-e", f"{rev}^{{commit}}")
+    except GitmlError:
+        return False
+    return True
+
+
+def commits_between(
+    root: str,
+    include: tuple[str, ...],
+    exclude: tuple[str, ...] = (),
+    *,
+    not_on_remotes: bool = False,
+) -> tuple[list[str], list[str]]:
+    """(commits reachable from `include` but not from `exclude` [or any remote-tracking ref],
+    the boundary: excluded parents of those commits)."""
+    args = ["rev-list", "--boundary", *include, "--not", *exclude]
+    if not_on_remotes:
+        args.append("--remotes")
+    commits, boundary = [], []
+    for line in _git(root, *args).decode().split():
+        (boundary if line.startswith("-") else commits).append(line.lstrip("-"))
+    return commits, boundary
+
+
+def blobs_changed_in(root: str, commits: list[str], patterns: list[str]) -> set[tuple[str, str]]:
+    """(path, blob sha) of files matching `patterns` that `commits` add or change, compared
+    with each parent (a root commit: with the empty tree)."""
+    if not commits:
+        return set()
+    args = ["diff-tree", "--stdin", "-m", "-r", "-z", "--no-renames", "--root", "--", *patterns]
+    tokens = _git_input(root, "\n".join(commits).encode() + b"\n", *args).split(b"\0")
+    found = set()
+    for i, token in enumerate(tokens):
+        if token.startswith(b":") and i + 1 < len(tokens):
+            _old_mode, new_mode, _old, new, status = token[1:].decode().split()
+            if status != "D" and new_mode.startswith("100"):
+                found.add((tokens[i + 1].decode("utf-8"), new))
+    return found
+
+
+def blobs_in_tree(root: str, rev: str, suffix: str, names: tuple[str, ...]) -> set[tuple[str, str]]:
+    """(path, blob sha) of files ending in `suffix`, or at a root path in `names`, at `rev`."""
+    out = _git(root, "ls-tree", "-r", "-z", "--full-tree", rev)
+    found = set()
+    for entry in out.split(b"\0"):
+        if not entry:
+            continue
+        meta, _, raw_path = entry.partition(b"\t")
+        path = raw_path.decode("utf-8")
+        mode, kind, sha = meta.decode().split()
+        if kind == "blob" and mode.startswith("100") and (path.endswith(suffix) or path in names):
+            found.add((path, sha))
+    return found
+
+
+def read_blobs(root: str, shas: list[str]) -> dict[str, bytes]:
+    """The content of each blob in `shas` (one `git cat-file --batch`)."""
+    if not shas:
+        return {}
+    out = _git_input(root, "\n".join(shas).encode() + b"\n", "cat-file", "--batch")
+    blobs, pos = {}, 0
+    for sha in shas:
+        end = out.index(b"\n", pos)
+        header = out[pos:end].decode().split()
+        pos = end + 1
+        if len(header) < 3 or header[1] == "missing":
+            continue
+        size = int(header[2])
+        blobs[sha] = out[pos : pos + size]
+        pos += size + 1
+    return blobs
+
+
+def _git_input(root: str, data: bytes, *args: str) -> bytes:
+    """`git ARGS` with `data` on stdin."""
+    try:
+        proc = subprocess.run(
+            ["git", *args], cwd=root, input=data, capture_output=True, check=False
+        )
+    except FileNotFoundError as e:
+        raise GitmlError("git is not installed or not on PATH") from e
+    if proc.returncode != 0:
+        msg = proc.stderr.decode(errors="replace").strip().splitlines()
+        raise GitmlError(f"git {args[0]} failed: {msg[-1] if msg else proc.returncode}")
+    return proc.stdout

@@ -32,6 +32,7 @@ def verbosity(f: F) -> F:
     def set_quiet(ctx: click.Context, _p: click.Parameter, value: bool) -> None:
         if value:
             ctx.meta["gitml.quiet"] = True
+            _QUIET[0] = True
 
     def set_verbose(ctx: click.Context, _p: click.Parameter, value: bool) -> None:
         if value:
@@ -138,7 +139,8 @@ def _traceback_if_verbose(meta: dict[str, Any]) -> None:
 
 from gitml.cli import data as _data  # noqa: E402  (registers the commands on `cli`)
 from gitml.cli import pipeline as _pipeline  # noqa: E402
+from gitml.cli import plots as _plots  # noqa: E402
 from gitml.cli import remotes as _remotes  # noqa: E402
 from gitml.cli import reports as _reports  # noqa: E402
 
-__all__ = ["_data", "_pipeline", "_remotes", "_reports", "cli", "main"]
+__all__ = ["_data", "_pipeline", "_plots", "_remotes", "_reports", "cli", "main"]

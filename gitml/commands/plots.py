@@ -98,9 +98,9 @@ def _plot(
     notes = [f"not found at {rev}" for rev in missing]
     if isinstance(props.get("y"), list) and len(props["y"]) > 1:
         notes.append(f"only the first y column is drawn ({props['y'][0]})")
-    axes = plotting.choose_axes((t for _, t in tables), template, _column(props, "x"), _column(
-        props, "y"
-    ))
+    axes = plotting.choose_axes(
+        (t for _, t in tables), template, _column(props, "x"), _column(props, "y")
+    )
     series: list[plotting.Series] = []
     for rev, table in tables:
         got = plotting.extract(table, axes, template) if axes else "no numeric column"
@@ -142,7 +142,9 @@ def _tables(
         if data is None:
             missing.append(reader.rev)
         else:
-            tables.append((reader.rev, plotting.parse_table(data, path, where=f"{path} at {reader.rev}")))
+            tables.append(
+                (reader.rev, plotting.parse_table(data, path, where=f"{path} at {reader.rev}"))
+            )
     return tables, missing
 
 
