@@ -69,9 +69,14 @@ step gitml dag
 step gitml repro
 git add -A && git commit -qm "Digits pipeline"
 step cat metrics.json
+# On a branch, lower the regularisation parameter C.
+git checkout -q -b lower-c
 sed -i 's/C: 1.0/C: 0.1/' params.yaml
 step gitml status
 # Only train and evaluate run again: prepare and featurize did not change.
 step gitml repro
-step cat metrics.json
+git commit -qam "Lower C"
+step gitml metrics diff main
+# The pull-request report CI would post (examples/ci/):
+step gitml report main --md
 printf '\nDone: gitml versioned data, switched versions, pushed, pulled and ran a pipeline.\n'
