@@ -309,11 +309,17 @@ def _legend(series: Sequence[Series]) -> list[str]:
     return [*out, "</g>"]
 
 
+def _ticks(lo: float, hi: float, chart: Chart) -> list[float]:
+    """Nice ticks; a scatter plot gets a margin so that no point sits on an axis."""
+    pad = (hi - lo) * 0.05 if chart.template == "scatter" else 0.0
+    return nice_ticks(lo - pad, hi + pad)
+
+
 def _x_positions(chart: Chart, *, bands: bool) -> tuple[Callable[[Value], float], list[Any]]:
     """Pixel x of a value, and the x ticks: numeric scale, or one band per category."""
     xs = [v for s in chart.series for v in s.xs]
     if not bands and all(isinstance(v, float) for v in xs):
-        ticks = nice_ticks(min(map(float, xs)), max(map(float, xs)))
+        ticks = _ticks(min(map(float, xs)), max(map(float, xs)), chart)
         scale = _scale(ticks, LEFT, RIGHT)
         return (lambda v: scale(float(v))), [(scale(t), tick_label(t, ticks)) for t in ticks]
     cats = list(dict.fromkeys(label(v) for v in xs))
@@ -327,7 +333,7 @@ def _x_positions(chart: Chart, *, bands: bool) -> tuple[Callable[[Value], float]
 def _y_scale(chart: Chart, *, zero: bool) -> tuple[Callable[[float], float], list[Any]]:
     ys = [float(v) for s in chart.series for v in s.ys]
     lo, hi = min(ys), max(ys)
-    ticks = nice_ticks(min(lo, 0.0), max(hi, 0.0)) if zero else nice_ticks(lo, hi)
+    ticks = nice_ticks(min(lo, 0.0), max(hi, 0.0)) if zero else _ticks(lo, hi, chart)
     scale = _scale(ticks, BOTTOM, TOP)
     return scale, [(scale(t), tick_label(t, ticks)) for t in ticks]
 
@@ -339,8 +345,9 @@ def _xy_svg(chart: Chart) -> str:
     out = _svg_open(WIDTH, height, chart.title) + _axes(
         xticks, yticks, chart.x_label, chart.y_label
     )
-    for s in chart.series:
+    for i, s in enumerate(chart.series):
         points = [(x_of(x), y_of(float(y))) for x, y in zip(s.xs, s.ys, strict=True)]
+        width = 2 + 2 * min(2, len(chart.series) - 1 - i)  # earlier lines wider: overlaps show
         tip = f"<title>{_esc(s.rev)}</title>"
         if chart.template == "scatter":
             dots = "".join(f'<circle cx="{_n(x)}" cy="{_n(y)}" r="3"/>' for x, y in points)
@@ -350,8 +357,9 @@ def _xy_svg(chart: Chart) -> str:
             if len(points) == 1:
                 d += f" L{_n(points[0][0])} {_n(points[0][1])}"
             out.append(
-                f'<path class="series" d="{d}" fill="none" stroke="{s.color}" stroke-width="2"'
-                f' stroke-linejoin="round" stroke-linecap="round">{tip}</path>'
+                f'<path class="series" d="{d}" fill="none" stroke="{s.color}"'
+                f' stroke-width="{width:g}" stroke-linejoin="round" stroke-linecap="round">'
+                f"{tip}</path>"
             )
     return "\n".join([*out, *_legend(chart.series), "</svg>"])
 
@@ -425,7 +433,7 @@ def _confusion_panel(s: Series, classes: Sequence[str], cell: int, chart: Chart)
 def _confusion_svg(chart: Chart) -> str:
     names = {str(v) for s in chart.series for v in (*s.xs, *s.ys)}
     classes = sorted(names, key=_class_key)
-    cell = max(8, min(40, 320 // len(classes)))
+    cell = max(8, min(56, 360 // len(classes)))
     side, gap, left, top = cell * len(classes), 40, 90, 64
     width = left + len(chart.series) * (side + gap)
     height = top + side + 60

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 import yaml
 
@@ -14,12 +14,7 @@ _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
-class ValidationMemo(Protocol):
-    """Remembers content keys already validated, so valid files skip the schema check."""
-
-    def is_valid(self, key: str) -> bool: ...
-
-    def mark_valid(self, key: str) -> None: ...
+ValidationMemo = schema.ValidationMemo
 
 
 def load_file(

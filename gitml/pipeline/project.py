@@ -44,7 +44,7 @@ def load_dag(repo: Repo, raw: bytes | None = None) -> Dag:
             d, where=PIPELINE_FILE, load_vars=load_vars, default_vars=defaults
         )
 
-    stages = load_stages(doc, where=PIPELINE_FILE, expand=expand)
+    stages = load_stages(doc, where=PIPELINE_FILE, expand=expand, memo=repo.state)
     outputs = [p.out_rel(o) for p in tracked.load_all(repo) for o in p.outs]
     dag = build(stages, outputs)
     dag.top_level.update({k: doc[k] for k in ("metrics", "plots", "params") if doc.get(k)})

@@ -111,11 +111,12 @@ def load_stages(
     *,
     where: str,
     expand: Callable[[dict[str, Any]], dict[str, dict[str, Any]]],
+    memo: schema.ValidationMemo | None = None,
 ) -> list[Stage]:
     """Expand templates, check each stage against the stage schema, build Stages."""
     stages = []
     for name, data in expand(doc).items():
-        problem = schema.first_problem(data, "stage")
+        problem = schema.check(data, "stage", memo)
         if problem is not None:
             raise BadInputError(f"{where}: stage '{name}': {problem[1]}")
         stages.append(build_stage(name, data, where=where))

@@ -1,0 +1,164 @@
+"""Git hooks: `gitml install [--uninstall] [--pre-commit]` and `gitml hook NAME [ARGS]`."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import click
+
+from gitml.cli import Exit, cli, repo_here, say, verbosity
+from gitml.errors import EXIT_DIFFERENCES
+
+if TYPE_CHECKING:
+    from gitml.commands.hook import CheckoutOutcome, Problem
+    from gitml.commands.install import ConfigResult
+
+HOOKS = ("pre-commit", "post-checkout", "post-merge", "pre-push", "repro-check", "validate")
+
+
+@cli.command()
+@click.option("--uninstall", is_flag=True, help="Remove gitml's hooks, restore the ones kept.")
+@click.option(
+    "--pre-commit",
+    "pre_commit",
+    is_flag=True,
+    help="Instead, write .pre-commit-config.yaml for the pre-commit framework.",
+)
+@verbosity
+def install(uninstall: bool, pre_commit: bool) -> None:
+    """Install Git hooks: pre-commit, post-checkout, post-merge, pre-push.
+
+    A hook already there is kept as NAME.legacy and runs first.
+    """
+    from gitml.commands import install as run
+
+    repo = repo_here()
+    if pre_commit:
+        _pre_commit_config(run.write_pre_commit_config(repo))
+        return
+    if uninstall:
+        undone = run.uninstall(repo)
+        for name in undone.removed:
+            say(f"removed: {name}")
+        for name in undone.restored:
+            say(f"restored: {name} (your hook)")
+        for name in undone.foreign:
+            say(f"left alone: {name} (not gitml's)")
+        return
+    result = run.install(repo)
+    for name in result.written:
+        kept = f" (your hook now runs first, as {name}.legacy)" if name in result.kept else ""
+        say(f"installed: {name}{kept}")
+    if not result.written:
+        say(f"gitml hooks already installed in {result.hooks_dir}")
+
+
+def _pre_commit_config(result: ConfigResult) -> None:
+    from gitml.commands.install import PRE_COMMIT_INSTALL
+
+    name = os.path.basename(result.path)
+    if result.written:
+        say(f"wrote {name}; install its hooks with:\n\n\t{PRE_COMMIT_INSTALL}")
+    elif result.has_gitml:
+        say(f"{name} already runs gitml's hooks")
+    else:
+        say(f"{name} exists; add this under 'repos:' (not edited):\n\n{result.block}")
+
+
+@cli.command(
+    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+)
+@click.argument("name", type=click.Choice(HOOKS))
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+@verbosity
+def hook(name: str, args: tuple[str, ...]) -> None:
+    """Run hook NAME (what gitml's Git hooks and pre-commit framework hooks call).
+
+    ARGS are Git's hook arguments; under the pre-commit framework there are none and the
+    PRE_COMMIT_* variables are read instead.
+    """
+    from gitml.commands import hook as run
+
+    root = run.gitml_root()
+    if root is None:  # not a gitml repository: nothing to check
+        return
+    if name == "pre-commit":
+        _report(run.pre_commit(root), "commit", "git commit --no-verify")
+    elif name in ("post-checkout", "post-merge"):
+        outcome = run.post_checkout(root, args) if name == "post-checkout" else run.post_merge(root)
+        _checked_out(outcome)
+    elif name == "pre-push":
+        _pre_push(root, args)
+    elif name == "repro-check":
+        stale = run.repro_check(root)
+        for stage, reasons in stale:
+            click.echo(f"{stage}: {'; '.join(reasons)}", err=True)
+        if stale:
+            click.echo(f"gitml: {len(stale)} stale stage(s); run 'gitml repro'", err=True)
+            raise Exit(EXIT_DIFFERENCES)
+    else:
+        checked = run.validate(root, args)
+        for line in checked.problems:
+            click.echo(line, err=True)
+        if checked.problems:
+            raise Exit(EXIT_DIFFERENCES)
+
+
+def _report(problems: Sequence[Problem | str], what: str, skip: str) -> None:
+    for problem in problems:
+        click.echo(f"gitml: {problem}", err=True)
+    if problems:
+        click.echo(
+            f"gitml: {what} stopped ({len(problems)} problem(s)); skip with '{skip}'", err=True
+        )
+        raise Exit(EXIT_DIFFERENCES)
+
+
+def _checked_out(outcome: CheckoutOutcome) -> None:
+    from gitml import render
+
+    result = outcome.result
+    if result is not None and result.changed:
+        say(
+            f"gitml: {render.plural(result.added, 'file')} added, {result.modified} modified,"
+            f" {result.deleted} deleted"
+        )
+    if outcome.warning:
+        click.echo(f"gitml: warning: {outcome.warning}", err=True)
+
+
+def _pre_push(root: str, args: tuple[str, ...]) -> None:
+    from gitml import render
+    from gitml.commands import hook as run
+    from gitml.errors import GitmlError
+
+    if args:  # called by Git: `pre-push REMOTE URL`, ref lines on stdin
+        stdin = "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
+        ranges = run.ranges_from_git(root, stdin)
+    else:
+        ranges = run.ranges_from_env(os.environ)
+    try:
+        outcome = run.pre_push(root, ranges)
+    except GitmlError as e:
+        click.echo(f"gitml: push stopped: {e}", err=True)
+        raise Exit(EXIT_DIFFERENCES) from e
+    if outcome.no_remote:
+        say("gitml: no gitml remote configured; data not pushed ('gitml remote add -d NAME URL')")
+        return
+    t = outcome.transfer
+    if t is not None and t.transferred:
+        say(f"gitml: {render.plural(len(t.transferred), 'object')} pushed to '{outcome.remote}'")
+    for path, oid in outcome.unavailable:
+        click.echo(
+            f"gitml: warning: {path} ({oid}) is in neither the cache nor the remote", err=True
+        )
+    problems = [f"{o}: {why} (not pushed)" for o, why in (t.failed if t else [])]
+    problems += [
+        f"{path}: object {oid} is in neither the cache nor remote '{outcome.remote}';"
+        f" run 'gitml add {path}' or 'gitml fetch'"
+        for path, oid in outcome.lost
+    ]
+    _report(problems, "push", "git push --no-verify")

@@ -1,0 +1,406 @@
+"""`gitml hook NAME`: what the installed Git hooks and the pre-commit framework run.
+
+Called either by a shim with Git's arguments (and, for pre-push, the ref lines on stdin), or
+by the pre-commit framework with none of them and `PRE_COMMIT_*` variables instead.
+
+Start-up matters here (every commit runs pre-commit): this module imports only `scm`; the
+repository, YAML, hashing and remotes are loaded once something gitml-related is staged.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from gitml import scm
+from gitml.constants import GITML_DIR, LOCK_FILE_NAME, PIPELINE_FILE, POINTER_SUFFIX
+
+if TYPE_CHECKING:
+    from gitml.commands.checkout import CheckoutResult
+    from gitml.hashing import HashInfo
+    from gitml.remote import TransferResult
+    from gitml.repo import Repo
+    from gitml.workspace import Hasher
+
+Output = tuple[str, "HashInfo"]
+
+
+def gitml_root(start: str | None = None) -> str | None:
+    """The work tree containing `start` if it is set up for gitml, else None."""
+    root = scm.find_git_root(start or os.getcwd())
+    if root is None or not os.path.isdir(os.path.join(root, GITML_DIR)):
+        return None
+    return root
+
+
+def is_gitml_file(rel: str) -> bool:
+    return rel.endswith(POINTER_SUFFIX) or rel == LOCK_FILE_NAME
+
+
+# ------------------------------------------------------------------------------ pre-commit
+
+
+@dataclass(frozen=True)
+class Problem:
+    where: str  # the staged file (a pointer, gitml.lock), with ':line' for a bad file
+    what: str
+    fix: str  # what to run
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.what}; {self.fix}"
+
+
+def pre_commit(root: str) -> list[Problem]:
+    """Problems with the staged pointers and gitml.lock; [] at once when none is staged."""
+    staged = [rel for rel in scm.staged_files(root) if is_gitml_file(rel)]
+    if not staged:
+        return []
+    from gitml.errors import GitmlError
+    from gitml.repo import find_repo
+    from gitml.workspace import Hasher
+
+    repo = find_repo(root)
+    hasher = Hasher(repo.root, repo.state, repo.ignore)
+    problems: list[Problem] = []
+    for rel in staged:
+        raw = scm.read_staged(root, rel)
+        if raw is None:
+            continue
+        try:
+            if rel == LOCK_FILE_NAME:
+                problems += _check_lock(repo, raw)
+            else:
+                problems += _check_pointer(repo, hasher, rel, raw)
+        except GitmlError as e:  # 'rel:line: what' (a bad file), or about the file
+            text = str(e) if str(e).startswith(rel) else f"{rel}: {e}"
+            where, _, what = text.partition(": ")
+            problems.append(Problem(where, what, f"fix it and run 'git add {rel}'"))
+    return problems
+
+
+def _check_pointer(repo: Repo, hasher: Hasher, rel: str, raw: bytes) -> list[Problem]:
+    from gitml import tracked, yamlio
+
+    data = yamlio.loads(raw, where=rel, schema_name="pointer", memo=repo.state)
+    pointer = tracked.parse_pointer(rel, data)
+    problems = []
+    for out in pointer.outs:
+        out_rel = pointer.out_rel(out)
+        gone = _not_in_cache(repo, out.hash_info)
+        if gone:
+            what = f"{out_rel}: {_objects(gone)} not in the cache"
+            problems.append(Problem(rel, what, f"run 'gitml add {out_rel}' or 'gitml pull'"))
+        current = hasher.scan(repo.abspath(out_rel), out_rel, need_tree=False)
+        if current is None:
+            fix = f"run 'gitml checkout {out_rel}', or unstage the pointer"
+            problems.append(Problem(rel, f"{out_rel} is missing from the workspace", fix))
+        elif current.hash_info.digest != out.digest:
+            what = f"{out_rel} in the workspace differs from the staged pointer"
+            fix = f"run 'gitml add {out_rel}' and 'git add {rel}'"
+            problems.append(Problem(rel, what, fix))
+    return problems
+
+
+def _check_lock(repo: Repo, raw: bytes) -> list[Problem]:
+    from gitml.pipeline import lock as lockfile
+
+    problems = []
+    for name, stage in lockfile.loads(raw, LOCK_FILE_NAME, repo.state).items():
+        for entry in stage.outs:
+            gone = _not_in_cache(repo, entry.hash_info) if entry.cache else []
+            if gone:
+                what = f"stage '{name}': {entry.path}: {_objects(gone)} not in the cache"
+                fix = f"run 'gitml commit {name}' or 'gitml pull'"
+                problems.append(Problem(LOCK_FILE_NAME, what, fix))
+    return problems
+
+
+def _not_in_cache(repo: Repo, info: HashInfo) -> list[str]:
+    """Objects of an output missing from the cache (a directory's manifest, or its files)."""
+    if not repo.cache.exists(info.digest):
+        return [info.digest]
+    if not info.is_dir:
+        return []
+    from gitml.tree import Tree
+
+    tree = Tree.from_json(repo.cache.read_verified(info.digest), where=info.digest)
+    return [e.digest for e in tree if not repo.cache.exists(e.digest)]
+
+
+def _objects(oids: Sequence[str]) -> str:
+    first = oids[0][:12]
+    return f"object {first}" if len(oids) == 1 else f"{len(oids)} objects ({first}, ...)"
+
+
+# ------------------------------------------------------------------ post-checkout, post-merge
+
+
+@dataclass(frozen=True)
+class CheckoutOutcome:
+    result: CheckoutResult | None = None  # None: nothing was done
+    skipped: str = ""  # why nothing was done
+    warning: str = ""  # a failure, told but never blocking git
+
+
+def post_checkout(
+    root: str, args: Sequence[str], env: Mapping[str, str] = os.environ
+) -> CheckoutOutcome:
+    """`gitml checkout` after a branch checkout (Git's 3rd argument, or the framework's
+    PRE_COMMIT_CHECKOUT_TYPE, is 1); file checkouts and rebases are left alone."""
+    if len(args) >= 3:
+        old, new, kind = args[0], args[1], args[2]
+    else:
+        old, new = env.get("PRE_COMMIT_FROM_REF", ""), env.get("PRE_COMMIT_TO_REF", "")
+        kind = env.get("PRE_COMMIT_CHECKOUT_TYPE", "1")
+    if kind != "1":
+        return CheckoutOutcome(skipped="a file checkout")
+    if old and old == new:
+        return CheckoutOutcome(skipped="HEAD did not move")
+    return _checkout(root)
+
+
+def post_merge(root: str) -> CheckoutOutcome:
+    return _checkout(root)
+
+
+def _checkout(root: str) -> CheckoutOutcome:
+    for state in ("rebase-merge", "rebase-apply"):
+        if os.path.exists(scm.git_path(root, state)):
+            return CheckoutOutcome(skipped="a rebase is in progress")
+    from gitml.commands.checkout import checkout
+    from gitml.errors import GitmlError, UncommittedChangeError
+    from gitml.repo import find_repo
+
+    try:
+        result = checkout(find_repo(root))
+    except UncommittedChangeError as e:
+        return CheckoutOutcome(warning=f"data not updated: {e}")
+    except GitmlError as e:
+        return CheckoutOutcome(warning=f"'gitml checkout' failed: {e}")
+    except Exception as e:  # never block git
+        return CheckoutOutcome(warning=f"'gitml checkout' failed: {type(e).__name__}: {e}")
+    if result.missing:
+        shown = ", ".join(path for path, _ in result.missing[:3])
+        more = f" and {len(result.missing) - 3} more" if len(result.missing) > 3 else ""
+        warning = f"not in the cache, so not checked out: {shown}{more} (run 'gitml pull')"
+        return CheckoutOutcome(result, warning=warning)
+    return CheckoutOutcome(result)
+
+
+# ------------------------------------------------------------------------------- pre-push
+
+
+@dataclass(frozen=True)
+class PushRange:
+    """Commits to push: reachable from `local`, not from `remote` (or any remote-tracking ref
+    when `remote` is empty)."""
+
+    local: str
+    remote: str = ""
+
+
+def ranges_from_git(root: str, stdin: str) -> list[PushRange]:
+    """Git's `<local ref> <local sha> <remote ref> <remote sha>` lines; deletions skipped."""
+    ranges = []
+    for line in stdin.splitlines():
+        parts = line.split()
+        if len(parts) != 4 or parts[1] == scm.ZERO_SHA:
+            continue
+        remote = parts[3]
+        known = remote != scm.ZERO_SHA and scm.is_commit(root, remote)
+        ranges.append(PushRange(parts[1], remote if known else ""))
+    return ranges
+
+
+def ranges_from_env(env: Mapping[str, str]) -> list[PushRange]:
+    """The pre-commit framework's refs; without them (a first push, a manual run): everything
+    not on any remote, from the pushed branch or HEAD."""
+    local, remote = env.get("PRE_COMMIT_TO_REF", ""), env.get("PRE_COMMIT_FROM_REF", "")
+    if local and remote:
+        return [PushRange(local, remote)]
+    return [PushRange(local or env.get("PRE_COMMIT_LOCAL_BRANCH", "") or "HEAD")]
+
+
+@dataclass(frozen=True)
+class PushOutcome:
+    commits: int
+    remote: str | None = None  # None: nothing to push, or no remote configured
+    transfer: TransferResult | None = None
+    lost: tuple[tuple[str, str], ...] = ()  # (path, oid) of pushed commits, nowhere to be found
+    unavailable: tuple[tuple[str, str], ...] = ()  # same, inherited from pushed history
+    no_remote: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.lost and (self.transfer is None or self.transfer.ok)
+
+
+def pre_push(root: str, ranges: Sequence[PushRange], *, jobs: int | None = None) -> PushOutcome:
+    """Upload the objects that the pushed commits' pointers and gitml.lock reference."""
+    commits: dict[str, None] = {}
+    boundary: dict[str, None] = {}
+    for r in ranges:
+        found, edge = scm.commits_between(
+            root, (r.local,), (r.remote,) if r.remote else (), not_on_remotes=not r.remote
+        )
+        commits.update(dict.fromkeys(found))
+        boundary.update(dict.fromkeys(edge))
+    if not commits:
+        return PushOutcome(0)
+    from gitml.repo import find_repo
+
+    repo = find_repo(root)
+    if not repo.config.remotes:
+        return PushOutcome(len(commits), no_remote=True)
+    edge = [b for b in boundary if b not in commits]
+    new, inherited = outputs_at_commits(repo, list(commits), edge)
+    return _push_outputs(repo, new, inherited, len(commits), jobs)
+
+
+def outputs_at_commits(
+    repo: Repo, commits: list[str], boundary: Sequence[str] = ()
+) -> tuple[list[Output], list[Output]]:
+    """Cached outputs of every pointer and gitml.lock in the trees of `commits`: (those the
+    commits add or change, those unchanged since a `boundary` commit, their excluded parents).
+
+    Reads each distinct blob once: cost grows with the changes, not with the commits.
+    """
+    patterns = [f"*{POINTER_SUFFIX}", LOCK_FILE_NAME]
+    changed = scm.blobs_changed_in(repo.root, commits, patterns)
+    inherited: set[tuple[str, str]] = set()
+    for rev in boundary:
+        inherited |= scm.blobs_in_tree(repo.root, rev, POINTER_SUFFIX, (LOCK_FILE_NAME,))
+    inherited -= changed
+    blobs = scm.read_blobs(repo.root, sorted({sha for _, sha in changed | inherited}))
+    new = _outputs_of(repo, changed, blobs)
+    old = [o for o in _outputs_of(repo, inherited, blobs) if o not in set(new)]
+    return new, old
+
+
+def _outputs_of(
+    repo: Repo, files: set[tuple[str, str]], blobs: Mapping[str, bytes]
+) -> list[Output]:
+    from gitml import tracked, yamlio
+    from gitml.pipeline import lock as lockfile
+
+    found: dict[Output, None] = {}
+    for rel, sha in sorted(files):
+        where = f"{rel} (blob {sha[:12]})"
+        if rel == LOCK_FILE_NAME:
+            locks = lockfile.loads(blobs[sha], where, repo.state)
+            outs = [(e.path, e.hash_info) for lock in locks.values() for e in lock.outs if e.cache]
+        else:
+            data = yamlio.loads(blobs[sha], where=where, schema_name="pointer", memo=repo.state)
+            pointer = tracked.parse_pointer(rel, data)
+            outs = [(pointer.out_rel(o), o.hash_info) for o in pointer.outs]
+        found.update(dict.fromkeys(outs))
+    return list(found)
+
+
+def _push_outputs(
+    repo: Repo, new: list[Output], inherited: list[Output], commits: int, jobs: int | None
+) -> PushOutcome:
+    """Like `gitml push`, for these outputs: what the remote lacks and the cache has is sent
+    (verified), then the run records; what neither has is reported."""
+    from gitml import used
+    from gitml.commands.sync import _local_records, _remote_runs, _run, _transfer_runs
+    from gitml.hashing import hash_file
+    from gitml.odb import SMALL_FILE
+    from gitml.pipeline.runcache import RunCache
+    from gitml.remote import missing_on, open_remote
+
+    store = open_remote(repo.root, repo.config)
+    runs = RunCache(repo.cache.root)
+    records = _local_records(runs)
+    record_outs = [(e.path, e.hash_info) for rec in records.values() for e in rec.outs]
+    needed = used.expand(repo, new + inherited)
+    extra = used.expand(repo, [o for o in record_outs if repo.cache.exists(o[1].digest)])
+    wanted = needed.oids | {o for o in extra.oids if repo.cache.exists(o)}
+    lacking = missing_on(store, wanted)
+    todo = {oid for oid in lacking if repo.cache.exists(oid)}
+    required = used.expand(repo, new).oids
+
+    def send(oid: str) -> None:
+        from gitml.errors import GitmlError
+
+        path = repo.cache.path(oid)
+        if os.stat(path).st_size <= SMALL_FILE:
+            store.write(oid, repo.cache.read_verified(oid))
+            return
+        if hash_file(path)[0] != oid.removesuffix(".dir"):
+            raise GitmlError(f"cache object {oid} is corrupt; not pushed")
+        store.upload(oid, path)
+
+    result = _run(store, todo, send, jobs, None)
+    result.skipped = len(wanted) - len(lacking)
+    if result.ok:  # a record goes up only once the objects it names are there
+        _transfer_runs(store, set(records) - _remote_runs(store), store.write_run, runs.read_raw)
+    gone = sorted((needed.owner.get(o, o), o) for o in lacking - todo if o in needed.oids)
+    return PushOutcome(
+        commits,
+        store.name,
+        result,
+        lost=tuple(g for g in gone if g[1] in required),
+        unavailable=tuple(g for g in gone if g[1] not in required),
+    )
+
+
+# ------------------------------------------------------------------- framework-only checks
+
+
+@dataclass
+class Checked:
+    problems: list[str] = field(default_factory=list)  # one line each
+    checked: int = 0
+
+
+def validate(root: str, files: Sequence[str] = ()) -> Checked:
+    """Schema-check gitml's files (`files`, or all of them): config, gitml.yaml (the whole
+    pipeline), gitml.lock, pointers. Every bad file is one `path:line: problem` line."""
+    from gitml import config, tracked
+    from gitml.errors import GitmlError
+    from gitml.pipeline import lock as lockfile
+    from gitml.pipeline.project import load_dag
+    from gitml.repo import Repo
+
+    repo = Repo(root)
+    rels = [os.path.relpath(os.path.abspath(f), root).replace(os.sep, "/") for f in files]
+    rels = rels or _all_gitml_files(repo)
+    out = Checked()
+    for rel in rels:
+        if not os.path.isfile(repo.abspath(rel)):
+            continue
+        try:
+            if rel in (f"{GITML_DIR}/config.yaml", f"{GITML_DIR}/config.local.yaml"):
+                config.load_raw(repo.abspath(rel), repo.state)
+            elif rel == PIPELINE_FILE:
+                load_dag(repo)
+            elif rel == LOCK_FILE_NAME:
+                lockfile.load(repo.root, repo.state)
+            elif rel.endswith(POINTER_SUFFIX):
+                tracked.load_pointer(repo, rel)
+            else:
+                continue
+        except GitmlError as e:
+            out.problems.append(str(e) if str(e).startswith(rel) else f"{rel}: {e}")
+        out.checked += 1
+    return out
+
+
+def _all_gitml_files(repo: Repo) -> list[str]:
+    from gitml import tracked
+
+    fixed = [f"{GITML_DIR}/config.yaml", f"{GITML_DIR}/config.local.yaml"]
+    return [*fixed, PIPELINE_FILE, LOCK_FILE_NAME, *tracked.pointer_files(repo)]
+
+
+def repro_check(root: str) -> list[tuple[str, tuple[str, ...]]]:
+    """Stale stages of the pipeline, with their reasons (frozen stages are not checked)."""
+    if not os.path.exists(os.path.join(root, PIPELINE_FILE)):
+        return []
+    from gitml.commands.status import stale_stages
+    from gitml.repo import find_repo
+
+    return list(stale_stages(find_repo(root), ()))
