@@ -97,7 +97,7 @@ def owner_of(pointers: Sequence[Pointer], rel: str) -> str | None:
 
 def outputs_at(repo: Repo, rev: str) -> list[tuple[str, HashInfo]]:
     """(output path, hash) of every pointer in the tree of Git revision `rev`."""
-    outputs = []
+    outputs: list[tuple[str, HashInfo]] = []
     for rel in scm.files_at(repo.root, rev, POINTER_SUFFIX):
         raw = scm.read_at(repo.root, rev, rel) or b""
         data = yamlio.loads(raw, where=f"{rev}:{rel}", schema_name="pointer", memo=repo.state)

@@ -45,10 +45,12 @@ def read_metrics(reader: RevisionReader, path: str) -> Values | None:
     return metrics.flatten(data) if data is not None else {}
 
 
-def show(repo: Repo, revs: Sequence[str] = (), paths: Sequence[str] = ()) -> dict[str, dict]:
+def show(
+    repo: Repo, revs: Sequence[str] = (), paths: Sequence[str] = ()
+) -> dict[str, dict[str, Values]]:
     """{rev: {path: {metric: value}}}; a file absent at a revision is left out."""
     files = metric_files(repo, paths)
-    out: dict[str, dict] = {}
+    out: dict[str, dict[str, Values]] = {}
     for rev in revs or [WORKSPACE]:
         reader = RevisionReader(repo, rev)
         found = {path: read_metrics(reader, path) for path in files}

@@ -9,10 +9,6 @@ from typing import Literal
 
 from gitml import tracked
 from gitml.constants import PIPELINE_FILE
-from gitml.pipeline import execute
-from gitml.pipeline import lock as lockfile
-from gitml.pipeline.project import load_dag
-from gitml.pipeline.status import param_values, reasons
 from gitml.repo import Repo
 from gitml.workspace import Hasher, Progress
 
@@ -74,6 +70,8 @@ def _split_targets(repo: Repo, targets: Sequence[str]) -> tuple[list[str], list[
     """Targets that name stages (of gitml.yaml) and the other ones (paths)."""
     if not targets or not os.path.exists(repo.abspath(PIPELINE_FILE)):
         return [], list(targets)
+    from gitml.pipeline.project import load_dag
+
     names = set(load_dag(repo).stages)
     bases = {n.split("@", 1)[0] for n in names}
     stages = [t for t in targets if t in names or t in bases]
@@ -83,6 +81,11 @@ def _split_targets(repo: Repo, targets: Sequence[str]) -> tuple[list[str], list[
 def stale_stages(repo: Repo, targets: Sequence[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
     if not os.path.exists(repo.abspath(PIPELINE_FILE)):
         return ()
+    from gitml.pipeline import execute
+    from gitml.pipeline import lock as lockfile
+    from gitml.pipeline.project import load_dag
+    from gitml.pipeline.status import param_values, reasons
+
     dag = load_dag(repo)
     locks = lockfile.load(repo.root, repo.state)
     hash_of = execute.hash_of(repo)
