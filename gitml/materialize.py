@@ -117,11 +117,9 @@ def apply(repo: Repo, plan: Plan, linker: Linker, *, progress: Progress | None =
 
 
 def _prepare_parent(dest: str) -> None:
-    parent = os.path.dirname(dest)
-    if not os.path.isdir(parent):
-        if os.path.lexists(parent):
-            os.unlink(parent)  # a file where the target needs a folder (planned as deleted)
-        os.makedirs(parent, exist_ok=True)
+    # Files standing where folders go were deleted by the plan before any write, so this
+    # only creates folders (several threads may create the same one: exist_ok).
+    os.makedirs(os.path.dirname(dest), exist_ok=True)
     if os.path.isdir(dest) and not os.path.islink(dest):
         _remove_path(dest)
 

@@ -325,3 +325,29 @@ def test_kill_9_mid_pull_then_rerun(repo: Path, tmp_path: Path) -> None:
     assert run_cli("gc", "-w", "-f").code == 0  # also sweeps temp files of the killed pull
     assert not list(cache.glob("xxh3/*/.tmp-*"))
     assert snapshot(repo) == before
+
+
+def test_large_manifest_and_shared_folders_round_trip(repo: Path, tmp_path: Path) -> None:
+    """A manifest over 1 MiB takes the streaming path; pull writes 100-file folders from
+    several threads at once."""
+    data = repo / "big"
+    for i in range(13_000):
+        folder = data / f"d{i // 100:03d}"
+        if i % 100 == 0:
+            folder.mkdir(parents=True)
+        (folder / f"sample_{i:06d}.bin").write_bytes(b"%d" % i)
+    assert run_cli("add", "big").code == 0
+    manifest = next((repo / ".gitml" / "cache" / "xxh3").glob("*/*.dir"))
+    assert manifest.stat().st_size > 1024 * 1024
+    assert run_cli("remote", "add", "-d", "store", str(tmp_path / "store")).code == 0
+    pushed = run_cli("push", "--json")
+    assert pushed.code == 0, pushed.err
+    assert json.loads(pushed.out)["pushed"] == 13_001
+    remote_manifest = tmp_path / "store" / "xxh3" / manifest.parent.name / manifest.name
+    assert remote_manifest.read_bytes() == manifest.read_bytes()
+    shutil.rmtree(repo / ".gitml" / "cache")
+    shutil.rmtree(data)
+    pulled = run_cli("pull", "-j", "8")
+    assert pulled.code == 0, pulled.err
+    assert len(list(data.rglob("sample_*"))) == 13_000
+    assert (data / "d129" / "sample_012999.bin").read_bytes() == b"12999"
