@@ -11,6 +11,7 @@ import xxhash
 from gitml.constants import DIGEST_HEX_LEN, DIR_SUFFIX
 
 CHUNK = 4 * 1024 * 1024
+SMALL_READ = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +45,17 @@ def hash_stream(stream: BinaryIO) -> tuple[str, int]:
     return hasher.hexdigest(), size
 
 
-def hash_file(path: str | os.PathLike[str]) -> tuple[str, int]:
-    """Digest and size of the file at `path`."""
+def hash_file(path: str | os.PathLike[str], size_hint: int | None = None) -> tuple[str, int]:
+    """Digest and size of the file at `path`. A small file whose size is known is read in
+    one system call (the common case when hashing many small files)."""
+    if size_hint is not None and size_hint <= SMALL_READ:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            data = os.read(fd, size_hint + 1)
+            if len(data) <= size_hint:
+                return hash_bytes(data), len(data)
+        finally:
+            os.close(fd)
     with open(path, "rb", buffering=0) as f:
         return hash_stream(f)
 

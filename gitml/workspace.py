@@ -174,7 +174,7 @@ class Hasher:
             if self.store is not None:
                 digest, _ = self.store.add_file(f.abspath)
             else:
-                digest, _ = hash_file(f.abspath)
+                digest, _ = hash_file(f.abspath, f.key[2])
             out.append(digest)
         if self.progress:
             self.progress(len(files))
