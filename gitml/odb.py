@@ -120,7 +120,7 @@ class ObjectStore:
             raise CorruptObjectError(f"object {oid} is corrupt: its bytes do not match its name")
         self.add_bytes(oid, data)
 
-    def add_verified_from(self, oid: str, fill: Callable[[str], None]) -> None:
+    def add_verified_from(self, oid: str, fill: Callable[[str], object]) -> None:
         """`fill(tmp_path)` writes a large object to a temp file; it is hashed, fsynced and
         renamed to `oid` only if it matches."""
         tmp = self._tmp_path(self._prefix_dir(oid))

@@ -208,7 +208,8 @@ def commits_between(
     args = ["rev-list", "--boundary", *include, "--not", *exclude]
     if not_on_remotes:
         args.append("--remotes")
-    commits, boundary = [], []
+    commits: list[str] = []
+    boundary: list[str] = []
     for line in _git(root, *args).decode().split():
         (boundary if line.startswith("-") else commits).append(line.lstrip("-"))
     return commits, boundary

@@ -100,10 +100,10 @@ def hook(name: str, args: tuple[str, ...]) -> None:
             click.echo(f"gitml: {len(stale)} stale stage(s); run 'gitml repro'", err=True)
             raise Exit(EXIT_DIFFERENCES)
     else:
-        checked = run.validate(root, args)
-        for line in checked.problems:
+        problems = run.validate(root, args)
+        for line in problems:
             click.echo(line, err=True)
-        if checked.problems:
+        if problems:
             raise Exit(EXIT_DIFFERENCES)
 
 

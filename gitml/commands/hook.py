@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from gitml import scm
@@ -98,7 +98,10 @@ def _check_pointer(repo: Repo, hasher: Hasher, rel: str, raw: bytes) -> list[Pro
             problems.append(Problem(rel, f"{out_rel} is missing from the workspace", fix))
         elif current.hash_info.digest != out.digest:
             what = f"{out_rel} in the workspace differs from the staged pointer"
-            fix = f"run 'gitml add {out_rel}' and 'git add {rel}'"
+            fix = (
+                f"run 'gitml add {out_rel}' and 'git add {rel}' to record it,"
+                f" or 'gitml checkout {out_rel}' to restore the pointer's version"
+            )
             problems.append(Problem(rel, what, fix))
     return problems
 
@@ -275,8 +278,8 @@ def outputs_at_commits(
     inherited -= changed
     blobs = scm.read_blobs(repo.root, sorted({sha for _, sha in changed | inherited}))
     new = _outputs_of(repo, changed, blobs)
-    old = [o for o in _outputs_of(repo, inherited, blobs) if o not in set(new)]
-    return new, old
+    seen = set(new)
+    return new, [o for o in _outputs_of(repo, inherited, blobs) if o not in seen]
 
 
 def _outputs_of(
@@ -350,13 +353,7 @@ def _push_outputs(
 # ------------------------------------------------------------------- framework-only checks
 
 
-@dataclass
-class Checked:
-    problems: list[str] = field(default_factory=list)  # one line each
-    checked: int = 0
-
-
-def validate(root: str, files: Sequence[str] = ()) -> Checked:
+def validate(root: str, files: Sequence[str] = ()) -> list[str]:
     """Schema-check gitml's files (`files`, or all of them): config, gitml.yaml (the whole
     pipeline), gitml.lock, pointers. Every bad file is one `path:line: problem` line."""
     from gitml import config, tracked
@@ -368,7 +365,7 @@ def validate(root: str, files: Sequence[str] = ()) -> Checked:
     repo = Repo(root)
     rels = [os.path.relpath(os.path.abspath(f), root).replace(os.sep, "/") for f in files]
     rels = rels or _all_gitml_files(repo)
-    out = Checked()
+    problems = []
     for rel in rels:
         if not os.path.isfile(repo.abspath(rel)):
             continue
@@ -383,17 +380,18 @@ def validate(root: str, files: Sequence[str] = ()) -> Checked:
                 tracked.load_pointer(repo, rel)
             else:
                 continue
-        except GitmlError as e:
-            out.problems.append(str(e) if str(e).startswith(rel) else f"{rel}: {e}")
-        out.checked += 1
-    return out
+        except GitmlError as e:  # 'path:line: what' (maybe of a file gitml.yaml needs)
+            named = str(e).split(":", 1)[0]
+            text = str(e) if named == rel or os.path.isfile(repo.abspath(named)) else f"{rel}: {e}"
+            problems.append(text)
+    return list(dict.fromkeys(problems))
 
 
 def _all_gitml_files(repo: Repo) -> list[str]:
     from gitml import tracked
 
     fixed = [f"{GITML_DIR}/config.yaml", f"{GITML_DIR}/config.local.yaml"]
-    return [*fixed, PIPELINE_FILE, LOCK_FILE_NAME, *tracked.pointer_files(repo)]
+    return [*fixed, *tracked.pointer_files(repo), LOCK_FILE_NAME, PIPELINE_FILE]
 
 
 def repro_check(root: str) -> list[tuple[str, tuple[str, ...]]]:
