@@ -305,48 +305,19 @@ def _outputs_of(
 def _push_outputs(
     repo: Repo, new: list[Output], inherited: list[Output], commits: int, jobs: int | None
 ) -> PushOutcome:
-    """Like `gitml push`, for these outputs: what the remote lacks and the cache has is sent
-    (verified), then the run records; what neither has is reported."""
+    """`gitml push` of these outputs; what neither the remote nor the cache has is split
+    into objects the pushed commits introduce (lost) and older ones (unavailable)."""
     from gitml import used
-    from gitml.commands.sync import _local_records, _remote_runs, _run, _transfer_runs
-    from gitml.hashing import hash_file
-    from gitml.odb import SMALL_FILE
-    from gitml.pipeline.runcache import RunCache
-    from gitml.remote import missing_on, open_remote
+    from gitml.commands.sync import push_outputs
 
-    store = open_remote(repo.root, repo.config)
-    runs = RunCache(repo.cache.root)
-    records = _local_records(runs)
-    record_outs = [(e.path, e.hash_info) for rec in records.values() for e in rec.outs]
-    needed = used.expand(repo, new + inherited)
-    extra = used.expand(repo, [o for o in record_outs if repo.cache.exists(o[1].digest)])
-    wanted = needed.oids | {o for o in extra.oids if repo.cache.exists(o)}
-    lacking = missing_on(store, wanted)
-    todo = {oid for oid in lacking if repo.cache.exists(oid)}
+    result = push_outputs(repo, new + inherited, jobs=jobs)
     required = used.expand(repo, new).oids
-
-    def send(oid: str) -> None:
-        from gitml.errors import GitmlError
-
-        path = repo.cache.path(oid)
-        if os.stat(path).st_size <= SMALL_FILE:
-            store.write(oid, repo.cache.read_verified(oid))
-            return
-        if hash_file(path)[0] != oid.removesuffix(".dir"):
-            raise GitmlError(f"cache object {oid} is corrupt; not pushed")
-        store.upload(oid, path)
-
-    result = _run(store, todo, send, jobs, None)
-    result.skipped = len(wanted) - len(lacking)
-    if result.ok:  # a record goes up only once the objects it names are there
-        _transfer_runs(store, set(records) - _remote_runs(store), store.write_run, runs.read_raw)
-    gone = sorted((needed.owner.get(o, o), o) for o in lacking - todo if o in needed.oids)
     return PushOutcome(
         commits,
-        store.name,
-        result,
-        lost=tuple(g for g in gone if g[1] in required),
-        unavailable=tuple(g for g in gone if g[1] not in required),
+        result.remote,
+        result.transfer,
+        lost=tuple(g for g in result.not_local if g[1] in required),
+        unavailable=tuple(g for g in result.not_local if g[1] not in required),
     )
 
 

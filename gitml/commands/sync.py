@@ -56,34 +56,51 @@ def push(
     total: Totals | None = None,
 ) -> SyncResult:
     """Upload every needed object the remote lacks; corrupt local objects are not sent."""
+    outs = used.outputs(repo, scope)
+    return push_outputs(repo, outs, remote=remote, jobs=jobs, progress=progress, total=total)
+
+
+def push_outputs(
+    repo: Repo,
+    outs: list[used.Output],
+    *,
+    remote: str | None = None,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+    total: Totals | None = None,
+) -> SyncResult:
+    """Push the objects of `outs` (and the run records, with theirs) that the remote lacks.
+
+    `not_local` lists objects of `outs` that neither the remote nor the cache has.
+    """
     store = open_remote(repo.root, repo.config, remote)
     runs = RunCache(repo.cache.root)
     records = _local_records(runs)
-    outs = used.outputs(repo, scope)
     record_outs = [(e.path, e.hash_info) for rec in records.values() for e in rec.outs]
     needed = used.expand(repo, outs)
     extra = used.expand(repo, [o for o in record_outs if repo.cache.exists(o[1].digest)])
-    needed.oids |= {o for o in extra.oids if repo.cache.exists(o)}
-    local = {oid for oid in needed.oids if repo.cache.exists(oid)}
-    not_local = tuple(sorted((needed.owner[o], o) for o in needed.oids - local))
-    todo = missing_on(store, local)
+    wanted = needed.oids | {o for o in extra.oids if repo.cache.exists(o)}
+    lacking = missing_on(store, wanted)
+    todo = {oid for oid in lacking if repo.cache.exists(oid)}
     if total:
         total(len(todo))
-
-    def send(oid: str) -> None:
-        path = repo.cache.path(oid)
-        if os.stat(path).st_size <= SMALL_FILE:
-            store.write(oid, repo.cache.read_verified(oid))
-            return
-        if hash_file(path)[0] != oid.removesuffix(".dir"):
-            raise GitmlError(f"cache object {oid} is corrupt; not pushed")
-        store.upload(oid, path)
-
-    result = _run(store, todo, send, jobs, progress)
-    result.skipped = len(local) - len(todo)
+    result = _run(store, todo, lambda oid: _send(repo, store, oid), jobs, progress)
+    result.skipped = len(wanted) - len(lacking)
     if result.ok:  # a record goes up only once the objects it names are there
         _transfer_runs(store, set(records) - _remote_runs(store), store.write_run, runs.read_raw)
-    return SyncResult(store.name, result, not_local)
+    gone = sorted((needed.owner.get(o, o), o) for o in lacking - todo if o in needed.oids)
+    return SyncResult(store.name, result, tuple(gone))
+
+
+def _send(repo: Repo, store: RemoteStore, oid: str) -> None:
+    """Upload one cache object after checking its bytes still match its name."""
+    path = repo.cache.path(oid)
+    if os.stat(path).st_size <= SMALL_FILE:
+        store.write(oid, repo.cache.read_verified(oid))
+        return
+    if hash_file(path)[0] != oid.removesuffix(".dir"):
+        raise GitmlError(f"cache object {oid} is corrupt; not pushed")
+    store.upload(oid, path)
 
 
 def _local_records(runs: RunCache) -> dict[str, StageLock]:
