@@ -61,14 +61,19 @@ class Pointer:
 
 
 def _out_dict(out: Output) -> dict[str, Any]:
+    return entry_dict(out.path, out.hash_info)
+
+
+def entry_dict(path: str, info: HashInfo) -> dict[str, Any]:
+    """`{path, hash, digest, size[, nfiles]}`: an output as pointers and gitml.lock write it."""
     item: dict[str, Any] = {
-        "path": out.path,
+        "path": path,
         "hash": HASH_NAME,
-        "digest": out.hash_info.digest,
-        "size": out.hash_info.size,
+        "digest": info.digest,
+        "size": info.size,
     }
-    if out.hash_info.nfiles is not None:
-        item["nfiles"] = out.hash_info.nfiles
+    if info.nfiles is not None:
+        item["nfiles"] = info.nfiles
     return item
 
 

@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitml import yamlio
-from gitml.constants import HASH_NAME, LOCK_FILE_NAME
+from gitml.constants import LOCK_FILE_NAME
 from gitml.hashing import HashInfo
 from gitml.paths import check_relpath
+from gitml.pointer import entry_dict
 
 LOCK_SCHEMA = "1.0"
 
@@ -75,14 +76,7 @@ def to_dict(locks: dict[str, StageLock], order: Iterable[str]) -> dict[str, Any]
 
 
 def _entry_dict(entry: Entry) -> dict[str, Any]:
-    item: dict[str, Any] = {
-        "path": entry.path,
-        "hash": HASH_NAME,
-        "digest": entry.hash_info.digest,
-        "size": entry.hash_info.size,
-    }
-    if entry.hash_info.nfiles is not None:
-        item["nfiles"] = entry.hash_info.nfiles
+    item = entry_dict(entry.path, entry.hash_info)
     if not entry.cache:
         item["cache"] = False
     return item
