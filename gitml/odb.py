@@ -16,6 +16,7 @@ from gitml.errors import CorruptObjectError, MissingObjectError
 from gitml.hashing import CHUNK, hash_bytes, hash_file, new_hasher
 
 SMALL_FILE = 1024 * 1024
+_FSYNC_EACH_MAX = 64
 OBJECT_MODE = 0o444
 
 
@@ -26,6 +27,7 @@ class ObjectStore:
         self.root = root
         self.base = os.path.join(root, HASH_DIR)
         self._made: set[str] = set()
+        self._unsynced: list[str] = []  # small objects written since the last sync()
 
     def path(self, oid: str) -> str:
         return os.path.join(self.base, oid[:2], oid[2:])
@@ -64,6 +66,8 @@ class ObjectStore:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
+        if not fsync:
+            self._unsynced.append(dest)
         return True
 
     def add_file(self, src: str) -> tuple[str, int]:
@@ -184,14 +188,24 @@ class ObjectStore:
         return dest
 
     def sync(self) -> None:
-        """Make every object written so far durable (one syncfs instead of one fsync each)."""
-        if not os.path.isdir(self.base):
+        """Make every object written since the last call durable: a few are fsynced one by
+        one (with their folders); many at once take one syncfs of the cache's filesystem."""
+        pending, self._unsynced = self._unsynced, []
+        if not pending:
             return
-        fd = os.open(self.base, os.O_RDONLY)
-        try:
-            _syncfs(fd)
-        finally:
-            os.close(fd)
+        if len(pending) > _FSYNC_EACH_MAX:
+            fd = os.open(self.base, os.O_RDONLY)
+            try:
+                _syncfs(fd)
+            finally:
+                os.close(fd)
+            return
+        for path in [*pending, *{os.path.dirname(p) for p in pending}]:
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
 
 
 def _syncfs(fd: int) -> None:

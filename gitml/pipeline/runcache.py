@@ -50,7 +50,9 @@ class RunCache:
 
     def put(self, key: str, name: str, record: StageLock) -> None:
         os.makedirs(os.path.dirname(self.path(key)), exist_ok=True)
-        atomic.write_text(self.path(key), yamlio.dumps(lockfile.to_dict({name: record}, [name])))
+        text = yamlio.dumps(lockfile.to_dict({name: record}, [name]))
+        # no fsync: a record lost to a power cut only costs a rerun of its stage
+        atomic.write_bytes(self.path(key), text.encode("utf-8"), fsync=False)
 
     def list_keys(self) -> set[str]:
         if not os.path.isdir(self.base):
