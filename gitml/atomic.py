@@ -6,7 +6,6 @@ import contextlib
 import os
 import re
 import uuid
-from collections.abc import Iterator
 
 
 def tmp_name(path: str) -> str:
@@ -44,14 +43,3 @@ def write_bytes(path: str, data: bytes, *, mode: int = 0o644, fsync: bool = True
 def write_text(path: str, text: str, *, mode: int = 0o644) -> None:
     """Write UTF-8 text with LF endings atomically."""
     write_bytes(path, text.encode("utf-8"), mode=mode)
-
-
-@contextlib.contextmanager
-def removing_on_error(path: str) -> Iterator[str]:
-    """Yield `path`; if the block raises, remove whatever was written there."""
-    try:
-        yield path
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(path)
-        raise

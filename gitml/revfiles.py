@@ -7,8 +7,6 @@ Nothing is checked out.
 
 from __future__ import annotations
 
-import os
-
 from gitml import scm, tracked
 from gitml.constants import LOCK_FILE_NAME
 from gitml.hashing import HashInfo
@@ -56,7 +54,3 @@ def _outputs_at(repo: Repo, sha: str) -> dict[str, HashInfo]:
         for stage in lockfile.loads(raw, f"{sha[:8]}:{LOCK_FILE_NAME}", repo.state).values():
             outputs.update((e.path, e.hash_info) for e in stage.outs)
     return outputs
-
-
-def exists_in_workspace(repo: Repo, rel: str) -> bool:
-    return os.path.isfile(repo.abspath(rel))

@@ -124,14 +124,6 @@ def revisions(root: str, *, branches: bool, tags: bool, commits: bool) -> list[s
     return sorted(shas)
 
 
-def has_commits(root: str) -> bool:
-    try:
-        _git(root, "rev-parse", "--verify", "-q", "HEAD")
-    except GitmlError:
-        return False
-    return True
-
-
 def default_branch(root: str) -> str | None:
     """origin's HEAD branch, else a local main or master."""
     try:

@@ -18,6 +18,7 @@ from gitml.pipeline.execute import Runner, run_subprocess
 from gitml.pipeline.lock import StageLock
 from gitml.pipeline.project import load_dag
 from gitml.pipeline.runcache import run_key
+from gitml.pipeline.stage import Stage
 from gitml.pipeline.status import param_values, reasons
 from gitml.repo import Repo
 
@@ -192,6 +193,7 @@ class _Scheduler:
             lockfile.save(self.repo.root, self.locks, self.dag.stages, self.repo.state)
 
 
-def _flags(stage: object, record: StageLock) -> tuple[lockfile.Entry, ...]:
-    cached = {o.path: o.cache for o in stage.outs}  # type: ignore[attr-defined]
+def _flags(stage: Stage, record: StageLock) -> tuple[lockfile.Entry, ...]:
+    """The recorded outs, flagged `cache: false` as the stage now says."""
+    cached = {o.path: o.cache for o in stage.outs}
     return tuple(lockfile.Entry(e.path, e.hash_info, cached[e.path]) for e in record.outs)

@@ -10,7 +10,6 @@ import os
 import shutil
 import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from gitml import scm
 from gitml.errors import GitmlError
@@ -20,7 +19,6 @@ from gitml.materialize import apply, plan_output
 from gitml.pipeline.lock import Entry, StageLock
 from gitml.pipeline.runcache import RunCache
 from gitml.pipeline.stage import Stage
-from gitml.pipeline.status import ParamValues
 from gitml.repo import Repo
 from gitml.workspace import Hasher
 
@@ -39,15 +37,6 @@ def run_subprocess(cmd: str, cwd: str, capture: bool) -> tuple[int, str]:
 
 class StageFailed(GitmlError):
     exit_code = 3
-
-
-@dataclass(frozen=True)
-class Inputs:
-    """A stage's inputs at the moment it runs: what the lock and the run cache record."""
-
-    deps: tuple[Entry, ...]
-    params: ParamValues
-    key: str
 
 
 def restore(repo: Repo, stage: Stage, record: StageLock, linker: Linker) -> bool:
