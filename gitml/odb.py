@@ -147,11 +147,19 @@ class ObjectStore:
                 os.unlink(tmp)
 
     def read_bytes(self, oid: str) -> bytes:
+        """The object's bytes (plain os calls: no buffering, isatty or seek per object)."""
         try:
-            with open(self.path(oid), "rb") as f:
-                return f.read()
+            fd = os.open(self.path(oid), os.O_RDONLY)
         except FileNotFoundError as e:
             raise MissingObjectError(f"object {oid} is not in the cache") from e
+        try:
+            size = os.fstat(fd).st_size
+            chunks = [os.read(fd, size + 1)]
+            while chunks[-1] and sum(map(len, chunks)) > size:  # grew while read: finish it
+                chunks.append(os.read(fd, CHUNK))
+            return b"".join(chunks)
+        finally:
+            os.close(fd)
 
     def read_verified(self, oid: str) -> bytes:
         data = self.read_bytes(oid)
