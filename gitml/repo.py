@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from gitml import config as config_mod
-from gitml import scm
+from gitml import repolock, scm
 from gitml.constants import CACHE_DIR, GITML_DIR, LOCK_FILE, LOCK_TIMEOUT_S, STATE_DB, TMP_DIR
-from gitml.errors import LockedError, NotARepoError
+from gitml.errors import NotARepoError
 from gitml.ignore import IgnoreRules
 from gitml.odb import ObjectStore
 from gitml.statcache import StatCache
@@ -51,22 +51,8 @@ class Repo:
     @contextlib.contextmanager
     def lock(self, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
         """The repository write lock; a second writer waits `timeout` s, then fails."""
-        from filelock import FileLock, Timeout
-
-        os.makedirs(self.tmp_dir, exist_ok=True)
-        path = os.path.join(self.tmp_dir, LOCK_FILE)
-        lock = FileLock(path)
-        try:
-            lock.acquire(timeout=timeout)
-        except Timeout as e:
-            raise LockedError(
-                f"another gitml process is writing to this repository (lock: {path})",
-                hint="wait for it to finish, then run the command again",
-            ) from e
-        try:
+        with repolock.hold(os.path.join(self.tmp_dir, LOCK_FILE), timeout):
             yield
-        finally:
-            lock.release()
 
 
 def find_repo(start: str | None = None) -> Repo:

@@ -15,7 +15,6 @@ from gitml import scm
 from gitml.errors import GitmlError
 from gitml.hashing import HashInfo
 from gitml.link import Linker
-from gitml.materialize import apply, plan_output
 from gitml.pipeline.lock import Entry, StageLock
 from gitml.pipeline.runcache import RunCache
 from gitml.pipeline.stage import Stage
@@ -41,6 +40,8 @@ class StageFailed(GitmlError):
 
 def restore(repo: Repo, stage: Stage, record: StageLock, linker: Linker) -> bool:
     """Put a recorded run's outs in place from the cache; False if any object is missing."""
+    from gitml.materialize import apply, plan_output
+
     outs = {o.path: o for o in record.outs}
     if set(outs) != {o.path for o in stage.outs}:
         return False
