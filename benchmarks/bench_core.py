@@ -652,13 +652,20 @@ def benchmark(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     return json_report(args, titles, results, versions)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
+def run_benchmark(
+    args: argparse.Namespace,
+    prefix: str,
+    benchmark_fn: Callable[[argparse.Namespace, Path], dict[str, Any]],
+) -> int:
+    """Run `benchmark_fn` in a fresh work dir; write --json; 1 if any step failed."""
     parent = args.workdir or Path(tempfile.gettempdir())
     parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="gitml-bench-", dir=parent))
+    work = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
     try:
-        report = benchmark(args, work)
+        report = benchmark_fn(args, work)
+    except CommandError as exc:
+        log(f"setup failed: {exc}")
+        return 1
     finally:
         if args.keep:
             log(f"work dir kept: {work}")
@@ -668,6 +675,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.json.write_text(json.dumps(report, indent=2, default=str) + "\n")
     failed = any(step.get(tool, {}).get("error") for step in report["steps"] for tool in TOOLS)
     return 1 if failed else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run_benchmark(parse_args(argv), "gitml-bench-", benchmark)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -43,7 +42,7 @@ from bench_core import (
     log,
     make_tools,
     markdown_table,
-    remove_tree,
+    run_benchmark,
 )
 from bench_pipeline import PIPELINE_FILE
 
@@ -299,24 +298,7 @@ def benchmark(args: argparse.Namespace, work: Path) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    parent = args.workdir or Path(tempfile.gettempdir())
-    parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="gitml-bench-metrics-", dir=parent))
-    try:
-        report = benchmark(args, work)
-    except CommandError as exc:
-        log(f"setup failed: {exc}")
-        return 1
-    finally:
-        if args.keep:
-            log(f"work dir kept: {work}")
-        else:
-            remove_tree(work)
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=2, default=str) + "\n")
-    failed = any(step.get(tool, {}).get("error") for step in report["steps"] for tool in TOOLS)
-    return 1 if failed else 0
+    return run_benchmark(parse_args(argv), "gitml-bench-metrics-", benchmark)
 
 
 if __name__ == "__main__":

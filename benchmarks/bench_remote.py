@@ -17,11 +17,9 @@ from __future__ import annotations
 
 import argparse
 import filecmp
-import json
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -55,6 +53,7 @@ from bench_core import (
     problem_notes,
     rel_data_path,
     remove_tree,
+    run_benchmark,
 )
 
 REMOTE_KINDS = ("local", "s3")
@@ -389,21 +388,7 @@ def benchmark(args: argparse.Namespace, work: Path) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    parent = args.workdir or Path(tempfile.gettempdir())
-    parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="gitml-bench-remote-", dir=parent))
-    try:
-        report = benchmark(args, work)
-    finally:
-        if args.keep:
-            log(f"work dir kept: {work}")
-        else:
-            remove_tree(work)
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=2, default=str) + "\n")
-    failed = any(step.get(tool, {}).get("error") for step in report["steps"] for tool in TOOLS)
-    return 1 if failed else 0
+    return run_benchmark(parse_args(argv), "gitml-bench-remote-", benchmark)
 
 
 if __name__ == "__main__":
