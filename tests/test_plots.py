@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from conftest import Result, git, run_cli, snapshot, write
 
-from gitml import plotting
+from gitml import plotdata, plotting
 from gitml.errors import BadInputError
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -286,11 +286,11 @@ def test_the_page_renders_in_a_headless_browser(
 
 
 def test_parse_formats() -> None:
-    table = plotting.parse_table(b'{"m": [{"a": 1, "b": "x"}, {"a": 2.5}]}', "p.json", where="w")
+    table = plotdata.parse_table(b'{"m": [{"a": 1, "b": "x"}, {"a": 2.5}]}', "p.json", where="w")
     assert table.columns == ("a", "b") and table.rows == ({"a": 1.0, "b": "x"}, {"a": 2.5})
-    table = plotting.parse_table(b"\xef\xbb\xbfk\tv\nq\t3\n", "d/p.TSV", where="w")
-    assert table == plotting.Table(("k", "v"), ({"k": "q", "v": 3.0},))
-    table = plotting.parse_table(b'n,"note, quoted"\r\n1,"a\nb"\r\n', "p.csv", where="w")
+    table = plotdata.parse_table(b"\xef\xbb\xbfk\tv\nq\t3\n", "d/p.TSV", where="w")
+    assert table == plotdata.Table(("k", "v"), ({"k": "q", "v": 3.0},))
+    table = plotdata.parse_table(b'n,"note, quoted"\r\n1,"a\nb"\r\n', "p.csv", where="w")
     assert table.rows == ({"n": 1.0, "note, quoted": "a\nb"},)
 
 
@@ -307,20 +307,20 @@ def test_parse_formats() -> None:
 )
 def test_parse_errors(data: bytes, path: str, message: str) -> None:
     with pytest.raises(BadInputError) as e:
-        plotting.parse_table(data, path, where="w")
+        plotdata.parse_table(data, path, where="w")
     assert str(e.value) == message
 
 
 def test_default_axes_and_ticks() -> None:
-    table = plotting.Table(("n", "name", "v", "w"), ({"n": 1.0, "name": "a", "v": 2.0, "w": "x"},))
-    assert plotting.choose_axes([table], "linear", None, None) == plotting.Axes(None, "v")
-    assert plotting.choose_axes([table], "linear", "v", None) == plotting.Axes("v", "n")
-    assert plotting.choose_axes([table], "confusion", None, None) == plotting.Axes("n", "w")
-    assert plotting.extract(table, plotting.Axes(None, "z"), "linear") == "no column 'z'"
+    table = plotdata.Table(("n", "name", "v", "w"), ({"n": 1.0, "name": "a", "v": 2.0, "w": "x"},))
+    assert plotdata.choose_axes([table], "linear", None, None) == plotdata.Axes(None, "v")
+    assert plotdata.choose_axes([table], "linear", "v", None) == plotdata.Axes("v", "n")
+    assert plotdata.choose_axes([table], "confusion", None, None) == plotdata.Axes("n", "w")
+    assert plotdata.extract(table, plotdata.Axes(None, "z"), "linear") == "no column 'z'"
     assert plotting.nice_ticks(0.03, 0.97) == pytest.approx([0, 0.2, 0.4, 0.6, 0.8, 1.0])
     flat = plotting.nice_ticks(5, 5)
     assert flat[0] < 5 < flat[-1] and len(flat) > 2
     ticks = plotting.nice_ticks(-0.3, 0.3)
     assert [plotting.tick_label(t, ticks) for t in ticks] == ["-0.4", "-0.2", "0", "0.2", "0.4"]
     with pytest.raises(BadInputError, match="unknown template 'pie'"):
-        plotting.template_of("pie", where="w")
+        plotdata.template_of("pie", where="w")

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gitml import atomic, plotting
+from gitml import atomic, plotdata, plotting
 from gitml.declared import PlotDecl, declared
 from gitml.errors import BadInputError
 from gitml.repo import Repo
@@ -93,22 +93,22 @@ def _plot(
     decl: PlotDecl, readers: Sequence[RevisionReader], colors: dict[str, str]
 ) -> tuple[RenderedPlot, plotting.Section]:
     props = decl.props
-    template = plotting.template_of(props.get("template"), where=f"gitml.yaml: plot {decl.path}")
+    template = plotdata.template_of(props.get("template"), where=f"gitml.yaml: plot {decl.path}")
     tables, missing = _tables(decl.path, readers)
     notes = [f"not found at {rev}" for rev in missing]
     if isinstance(props.get("y"), list) and len(props["y"]) > 1:
         notes.append(f"only the first y column is drawn ({props['y'][0]})")
-    axes = plotting.choose_axes(
+    axes = plotdata.choose_axes(
         (t for _, t in tables), template, _column(props, "x"), _column(props, "y")
     )
     series: list[plotting.Series] = []
     for rev, table in tables:
-        got = plotting.extract(table, axes, template) if axes else "no numeric column"
+        got = plotdata.extract(table, axes, template) if axes else "no numeric column"
         if isinstance(got, str):
             notes.append(f"{rev}: {got}")
         else:
             series.append(plotting.Series(rev, colors[rev], tuple(got[0]), tuple(got[1])))
-    x = axes.x if axes and axes.x else plotting.STEP
+    x = axes.x if axes and axes.x else plotdata.STEP
     y = axes.y if axes else ""
     chart = plotting.Chart(
         title=str(props.get("title") or decl.path),
@@ -133,9 +133,9 @@ def _plot(
 
 def _tables(
     path: str, readers: Sequence[RevisionReader]
-) -> tuple[list[tuple[str, plotting.Table]], list[str]]:
+) -> tuple[list[tuple[str, plotdata.Table]], list[str]]:
     """Parsed tables of the revisions that have the file, and the revisions that do not."""
-    tables: list[tuple[str, plotting.Table]] = []
+    tables: list[tuple[str, plotdata.Table]] = []
     missing: list[str] = []
     for reader in readers:
         data = reader.read(path)
@@ -143,7 +143,7 @@ def _tables(
             missing.append(reader.rev)
         else:
             tables.append(
-                (reader.rev, plotting.parse_table(data, path, where=f"{path} at {reader.rev}"))
+                (reader.rev, plotdata.parse_table(data, path, where=f"{path} at {reader.rev}"))
             )
     return tables, missing
 
