@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import re
-import uuid
+
+_COUNTER = itertools.count()
 
 
 def tmp_name(path: str) -> str:
-    """A unique temporary name next to `path` (same folder, so replace is atomic)."""
+    """A unique temporary name next to `path` (same folder, so replace is atomic): this
+    process's id and a counter (no random-number system call per file)."""
     head, tail = os.path.split(path)
-    return os.path.join(head, f".{tail}.{uuid.uuid4().hex[:12]}.tmp")
+    unique = f"{os.getpid() & 0xFFFFFF:06x}{next(_COUNTER) & 0xFFFFFF:06x}"
+    return os.path.join(head, f".{tail}.{unique}.tmp")
 
 
 _LEFTOVER = re.compile(r"^\..+\.[0-9a-f]{12}\.tmp$")

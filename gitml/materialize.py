@@ -99,12 +99,17 @@ def apply(repo: Repo, plan: Plan, linker: Linker, *, progress: Progress | None =
             os.unlink(repo.abspath(rel))
     _prune_empty_dirs(repo, plan.out_rel, plan.delete)
     chunks = [plan.write[i : i + _CHUNK] for i in range(0, len(plan.write), _CHUNK)]
+    # Files standing where folders go were deleted above, so this only creates folders:
+    # once each, here, rather than one failing mkdir per file in the threads.
+    for folder in sorted({os.path.dirname(repo.abspath(rel)) for rel, _ in plan.write}):
+        os.makedirs(folder, exist_ok=True)
 
     def place(chunk: list[tuple[str, str]]) -> list[tuple[tuple[int, int, int], str]]:
         done = []
         for rel, oid in chunk:
             dest = repo.abspath(rel)
-            _prepare_parent(dest)
+            if os.path.isdir(dest) and not os.path.islink(dest):
+                _remove_path(dest)  # a folder where the target has a file
             linker.place(repo.cache.path(oid), oid, dest)
             done.append((stat_key(os.stat(dest)), oid))
         if progress:
@@ -114,14 +119,6 @@ def apply(repo: Repo, plan: Plan, linker: Linker, *, progress: Progress | None =
     with ThreadPoolExecutor(min(8, 2 * (os.cpu_count() or 1))) as pool:
         stats = [item for part in pool.map(place, chunks) for item in part]
     repo.state.put_many(stats, hashed_at_ns=now_ns())
-
-
-def _prepare_parent(dest: str) -> None:
-    # Files standing where folders go were deleted by the plan before any write, so this
-    # only creates folders (several threads may create the same one: exist_ok).
-    os.makedirs(os.path.dirname(dest), exist_ok=True)
-    if os.path.isdir(dest) and not os.path.islink(dest):
-        _remove_path(dest)
 
 
 def _remove_path(path: str) -> None:
