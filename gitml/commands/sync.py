@@ -22,6 +22,7 @@ from gitml.remote import (
     missing_on,
     open_remote,
     transfer,
+    transfer_batches,
 )
 from gitml.repo import Repo
 
@@ -84,12 +85,53 @@ def push_outputs(
     todo = {oid for oid in lacking if repo.cache.exists(oid)}
     if total:
         total(len(todo))
-    result = _run(store, todo, lambda oid: _send(repo, store, oid), jobs, progress)
+    small = {o for o in todo if os.stat(repo.cache.path(o)).st_size <= SMALL_FILE}
+    batched = _run_batched(store, small, lambda batch: _send_batch(repo, store, batch), progress)
+    if batched is None:
+        small = set()
+    result = _run(store, todo - small, lambda oid: _send(repo, store, oid), jobs, progress)
+    if batched is not None:
+        result.transferred += batched.transferred
+        result.failed = sorted(result.failed + batched.failed)
     result.skipped = len(wanted) - len(lacking)
     if result.ok:  # a record goes up only once the objects it names are there
         _transfer_runs(store, set(records) - _remote_runs(store), store.write_run, runs.read_raw)
     gone = sorted((needed.owner.get(o, o), o) for o in lacking - todo if o in needed.oids)
     return SyncResult(store.name, result, tuple(gone))
+
+
+def _send_batch(
+    repo: Repo, store: RemoteStore, batch: list[str]
+) -> list[tuple[str, BaseException | None]]:
+    """Verify a batch of small cache objects and upload the sound ones together."""
+    items: dict[str, bytes] = {}
+    outcome: list[tuple[str, BaseException | None]] = []
+    for oid in batch:
+        try:
+            items[oid] = repo.cache.read_verified(oid)
+        except GitmlError as e:
+            outcome.append((oid, e))
+    if items:
+        store.write_many(items)
+    return outcome + [(oid, None) for oid in items]
+
+
+def _run_batched(
+    store: RemoteStore,
+    oids: set[str],
+    task: Callable[[list[str]], list[tuple[str, BaseException | None]]],
+    progress: Progress | None,
+) -> TransferResult | None:
+    """Small objects in batches when the remote has batch calls (object stores); None when it
+    has not (the caller then moves them one by one)."""
+    if not oids or not store.batches:
+        return None
+    try:
+        return transfer_batches(oids, task, jobs=2, progress=progress)
+    except GitmlError:
+        raise
+    except Exception as e:
+        raise RemoteError(store.name, e) from e
 
 
 def _send(repo: Repo, store: RemoteStore, oid: str) -> None:
@@ -161,7 +203,14 @@ def fetch(
     def receive(oid: str) -> None:
         _receive(repo, store, oid, needed.sizes.get(oid, 0))
 
-    rest = _run(store, todo, receive, jobs, progress)
+    small = {o for o in todo if needed.sizes.get(o, SMALL_FILE + 1) <= SMALL_FILE}
+    batched = _run_batched(store, small, lambda batch: _receive_batch(repo, store, batch), progress)
+    if batched is None:
+        small = set()
+    rest = _run(store, todo - small, receive, jobs, progress)
+    if batched is not None:
+        rest.transferred += batched.transferred
+        rest.failed += batched.failed
     rest.transferred.extend(result.transferred)
     rest.failed.extend(f for f in result.failed if f[0] not in todo)
     rest.failed = [(needed.owner.get(o, o), f"{o}: {why}") for o, why in sorted(rest.failed)]
@@ -186,6 +235,27 @@ def pull(
     fetched = fetch(repo, scope, remote=remote, jobs=jobs, progress=progress, total=total)
     result = checkout(repo, scope.targets, force=force)
     return PullResult(fetched, result)
+
+
+def _receive_batch(
+    repo: Repo, store: RemoteStore, batch: list[str]
+) -> list[tuple[str, BaseException | None]]:
+    """Download a batch of small objects together; each is verified before it lands."""
+    got = store.read_many(batch)
+    outcome: list[tuple[str, BaseException | None]] = []
+    for oid in batch:
+        data = got.get(oid)
+        if isinstance(data, bytes):
+            try:
+                repo.cache.add_verified(oid, data)
+                outcome.append((oid, None))
+            except GitmlError as e:
+                outcome.append((oid, e))
+        elif isinstance(data, FileNotFoundError) or data is None:
+            outcome.append((oid, GitmlError("not on the remote")))
+        else:
+            outcome.append((oid, data))
+    return outcome
 
 
 def _receive(repo: Repo, store: RemoteStore, oid: str, size: int) -> None:
