@@ -92,6 +92,7 @@ class Needed:
     unknown: list[Output] = field(default_factory=list)  # dirs whose manifest is not local
     owner: dict[str, str] = field(default_factory=dict)  # oid -> a file that uses it
     sizes: dict[str, int] = field(default_factory=dict)  # file objects' sizes
+    entries: dict[str, set[str]] = field(default_factory=dict)  # manifest oid -> file oids
 
 
 def expand(repo: Repo, outs: Sequence[Output]) -> Needed:
@@ -108,6 +109,7 @@ def expand(repo: Repo, outs: Sequence[Output]) -> Needed:
             needed.unknown.append((rel, info))
             continue
         tree = Tree.from_json(repo.cache.read_verified(info.digest), where=f"manifest of {rel}")
+        needed.entries[info.digest] = {entry.digest for entry in tree}
         for entry in tree:
             needed.oids.add(entry.digest)
             needed.owner.setdefault(entry.digest, f"{rel}/{entry.path}")

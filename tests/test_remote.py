@@ -184,8 +184,18 @@ def test_push_refuses_corrupt_local_object(repo: Path, remote: tuple[str, str]) 
     obj.write_bytes(b"rotten")
     result = run_cli("push")
     assert result.code == 3 and victim in result.err
-    assert victim not in remote_oids(kind, url)
-    assert len(remote_oids(kind, url)) == 26
+    pushed = remote_oids(kind, url)
+    assert victim not in pushed
+    # the directory's manifest waits for all its files: on the remote it vouches for them
+    assert not any(oid.endswith(".dir") for oid in pushed)
+    assert len(pushed) == 25  # 24 sound files + the model
+    obj.unlink()
+    assert run_cli("add", "data").code == 0  # the workspace copy is sound: cache it again
+    again = run_cli("push", "--json")
+    assert again.code == 0, again.err
+    assert json.loads(again.out)["pushed"] == 2  # the file and, last, the manifest
+    assert any(oid.endswith(".dir") for oid in remote_oids(kind, url))
+    assert json.loads(run_cli("push", "--json").out)["pushed"] == 0
 
 
 def test_push_reports_objects_missing_from_cache(repo: Path, remote: tuple[str, str]) -> None:

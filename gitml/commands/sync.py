@@ -80,24 +80,55 @@ def push_outputs(
     record_outs = [(e.path, e.hash_info) for rec in records.values() for e in rec.outs]
     needed = used.expand(repo, outs)
     extra = used.expand(repo, [o for o in record_outs if repo.cache.exists(o[1].digest)])
+    needed.entries.update(extra.entries)
     wanted = needed.oids | {o for o in extra.oids if repo.cache.exists(o)}
-    lacking = missing_on(store, wanted)
+    lacking = missing_on(store, _unproven(store, wanted, needed.entries))
     todo = {oid for oid in lacking if repo.cache.exists(oid)}
     if total:
         total(len(todo))
-    small = {o for o in todo if os.stat(repo.cache.path(o)).st_size <= SMALL_FILE}
-    batched = _run_batched(store, small, lambda batch: _send_batch(repo, store, batch), progress)
-    if batched is None:
-        small = set()
-    result = _run(store, todo - small, lambda oid: _send(repo, store, oid), jobs, progress)
-    if batched is not None:
-        result.transferred += batched.transferred
-        result.failed = sorted(result.failed + batched.failed)
+    # files first, manifests last: a manifest on the remote means all its files are there
+    result = _send_all(repo, store, {o for o in todo if o not in needed.entries}, jobs, progress)
+    if result.ok:
+        last = _send_all(repo, store, todo & needed.entries.keys(), jobs, progress)
+        result.transferred += last.transferred
+        result.failed = sorted(result.failed + last.failed)
     result.skipped = len(wanted) - len(lacking)
     if result.ok:  # a record goes up only once the objects it names are there
         _transfer_runs(store, set(records) - _remote_runs(store), store.write_run, runs.read_raw)
     gone = sorted((needed.owner.get(o, o), o) for o in lacking - todo if o in needed.oids)
     return SyncResult(store.name, result, tuple(gone))
+
+
+def _unproven(store: RemoteStore, wanted: set[str], entries: dict[str, set[str]]) -> set[str]:
+    """`wanted` minus the files of directories whose manifest the remote already has.
+
+    A manifest is pushed only after every file it names, and gc keeps or drops a manifest
+    together with its files, so its presence proves theirs: a no-op push of a 20,000-file
+    directory asks about one object instead of listing 20,000.
+    """
+    if not entries:
+        return wanted
+    present = set(entries) - missing_on(store, set(entries))
+    if not present:
+        return wanted
+    proven = set().union(*(entries[m] for m in present)) | present
+    still_needed: set[str] = set().union(*(entries[m] for m in set(entries) - present))
+    return wanted - (proven - still_needed)
+
+
+def _send_all(
+    repo: Repo, store: RemoteStore, oids: set[str], jobs: int | None, progress: Progress | None
+) -> TransferResult:
+    """Upload `oids`: small ones in batches where the remote has batch calls."""
+    small = {o for o in oids if os.stat(repo.cache.path(o)).st_size <= SMALL_FILE}
+    batched = _run_batched(store, small, lambda batch: _send_batch(repo, store, batch), progress)
+    if batched is None:
+        small = set()
+    result = _run(store, oids - small, lambda oid: _send(repo, store, oid), jobs, progress)
+    if batched is not None:
+        result.transferred += batched.transferred
+        result.failed = sorted(result.failed + batched.failed)
+    return result
 
 
 def _send_batch(
