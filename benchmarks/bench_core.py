@@ -601,14 +601,8 @@ def json_report(
 # --------------------------------------------------------------------------- main
 
 
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--nfiles", type=int, default=20_000, help="files in data/ (20000)")
-    parser.add_argument("--big-mib", type=int, default=1024, help="size of big.bin in MiB")
-    parser.add_argument("--skip-big", action="store_true", help="skip the big-file steps")
-    parser.add_argument("--nchange", type=int, default=1000, help="files changed for state B")
-    parser.add_argument("--nnew", type=int, default=100, help="files added for state B")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of cheap steps (best of)")
+def add_tool_options(parser: argparse.ArgumentParser) -> None:
+    """The options every benchmark takes: which tools, where they live, where to work."""
     parser.add_argument("--only", choices=TOOLS, help="run one tool only")
     parser.add_argument("--gitml", help="gitml command (default: the --gitml-venv install)")
     parser.add_argument("--venv", type=Path, default=DEFAULT_VENV, help="DVC virtualenv")
@@ -619,6 +613,17 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workdir", type=Path, help="parent of the temp work dir (/tmp)")
     parser.add_argument("--keep", action="store_true", help="keep the work dir")
     parser.add_argument("--json", type=Path, help="also write results as JSON here")
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--nfiles", type=int, default=20_000, help="files in data/ (20000)")
+    parser.add_argument("--big-mib", type=int, default=1024, help="size of big.bin in MiB")
+    parser.add_argument("--skip-big", action="store_true", help="skip the big-file steps")
+    parser.add_argument("--nchange", type=int, default=1000, help="files changed for state B")
+    parser.add_argument("--nnew", type=int, default=100, help="files added for state B")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of cheap steps (best of)")
+    add_tool_options(parser)
     args = parser.parse_args(argv)
     if args.nfiles < 1 or args.big_mib < 1 or args.repeat < 1:
         parser.error("--nfiles, --big-mib and --repeat must be positive")

@@ -32,11 +32,9 @@ from pathlib import Path
 from typing import Any
 
 from bench_core import (
-    DEFAULT_DVC_VERSION,
-    DEFAULT_VENV,
-    HERE,
     TOOLS,
     Tool,
+    add_tool_options,
     dvc_tool,
     ensure_dvc,
     gitml_tool,
@@ -170,14 +168,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=20, help="timed runs per step (20)")
     parser.add_argument("--nfiles", type=int, default=2000, help="files tracked in data/")
-    parser.add_argument("--only", choices=TOOLS, help="run one tool only")
-    parser.add_argument("--gitml", help="gitml command (default: the --gitml-venv install)")
-    parser.add_argument("--venv", type=Path, default=DEFAULT_VENV, help="DVC virtualenv")
-    parser.add_argument("--gitml-venv", type=Path, default=HERE / ".venv-gitml")
-    parser.add_argument("--dvc-version", default=DEFAULT_DVC_VERSION)
-    parser.add_argument("--workdir", type=Path, help="parent of the temp work dir (/tmp)")
-    parser.add_argument("--keep", action="store_true", help="keep the work dir")
-    parser.add_argument("--json", type=Path, help="also write results as JSON here")
+    add_tool_options(parser)
     args = parser.parse_args(argv)
     if args.repeat < 1 or args.nfiles < 1:
         parser.error("--repeat and --nfiles must be positive")

@@ -27,10 +27,6 @@ from pathlib import Path
 from typing import Any
 
 from bench_core import (
-    DEFAULT_DVC_VERSION,
-    DEFAULT_VENV,
-    HERE,
-    TOOLS,
     CommandError,
     Result,
     Spec,
@@ -38,6 +34,7 @@ from bench_core import (
     Tool,
     ToolBench,
     Trial,
+    add_tool_options,
     json_report,
     log,
     make_tools,
@@ -263,16 +260,7 @@ class MetricsBench(ToolBench):
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=5, help="runs per step (best of, 5)")
-    parser.add_argument("--only", choices=TOOLS, help="run one tool only")
-    parser.add_argument("--gitml", help="gitml command (default: the --gitml-venv install)")
-    parser.add_argument("--venv", type=Path, default=DEFAULT_VENV, help="DVC virtualenv")
-    parser.add_argument(
-        "--gitml-venv", type=Path, default=HERE / ".venv-gitml", help="gitml virtualenv"
-    )
-    parser.add_argument("--dvc-version", default=DEFAULT_DVC_VERSION)
-    parser.add_argument("--workdir", type=Path, help="parent of the temp work dir (/tmp)")
-    parser.add_argument("--keep", action="store_true", help="keep the work dir")
-    parser.add_argument("--json", type=Path, help="also write results as JSON here")
+    add_tool_options(parser)
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be positive")

@@ -27,21 +27,16 @@ from pathlib import Path
 from typing import Any
 
 from bench_core import (
-    DEFAULT_DVC_VERSION,
-    DEFAULT_VENV,
-    HERE,
-    TOOLS,
     Result,
     Spec,
     Step,
     Tool,
     ToolBench,
     Trial,
-    dvc_tool,
-    ensure_dvc,
-    gitml_tool,
+    add_tool_options,
     json_report,
     log,
+    make_tools,
     markdown_table,
     run_benchmark,
 )
@@ -304,30 +299,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--jobs", type=int, default=2, help="gitml repro -j for --wide (2)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of cheap steps (best of)")
-    parser.add_argument("--only", choices=TOOLS, help="run one tool only")
-    parser.add_argument("--gitml", help="gitml command (default: the --gitml-venv install)")
-    parser.add_argument("--venv", type=Path, default=DEFAULT_VENV, help="DVC virtualenv")
-    parser.add_argument(
-        "--gitml-venv", type=Path, default=HERE / ".venv-gitml", help="gitml virtualenv"
-    )
-    parser.add_argument("--dvc-version", default=DEFAULT_DVC_VERSION)
-    parser.add_argument("--workdir", type=Path, help="parent of the temp work dir (/tmp)")
-    parser.add_argument("--keep", action="store_true", help="keep the work dir")
-    parser.add_argument("--json", type=Path, help="also write results as JSON here")
+    add_tool_options(parser)
     args = parser.parse_args(argv)
     if args.stages < 2 or args.wide < 0 or args.jobs < 1 or args.repeat < 1:
         parser.error("need --stages >= 2, --wide >= 0, --jobs >= 1, --repeat >= 1")
     return args
-
-
-def make_tools(args: argparse.Namespace, work: Path) -> list[Tool]:
-    tools = []
-    if args.only in (None, "dvc"):
-        ensure_dvc(args.venv.resolve(), args.dvc_version)
-        tools.append(dvc_tool(args.venv.resolve(), work / "dvc-site-cache"))
-    if args.only in (None, "gitml"):
-        tools.append(gitml_tool(args.gitml, args.gitml_venv.resolve()))
-    return tools
 
 
 def benchmark(args: argparse.Namespace, work: Path) -> dict[str, Any]:

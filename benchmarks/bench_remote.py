@@ -28,11 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from bench_core import (
-    DEFAULT_DVC_VERSION,
-    DEFAULT_VENV,
-    HERE,
     NA,
-    TOOLS,
     CommandError,
     Result,
     Spec,
@@ -40,6 +36,7 @@ from bench_core import (
     Tool,
     ToolBench,
     Trial,
+    add_tool_options,
     data_files,
     dvc_tool,
     ensure_dvc,
@@ -309,16 +306,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--remotes", default=",".join(REMOTE_KINDS), help="remote kinds: local,s3 (both)"
     )
-    parser.add_argument("--only", choices=TOOLS, help="run one tool only")
-    parser.add_argument("--gitml", help="gitml command (default: the --gitml-venv install)")
-    parser.add_argument("--venv", type=Path, default=DEFAULT_VENV, help="DVC virtualenv")
-    parser.add_argument(
-        "--gitml-venv", type=Path, default=HERE / ".venv-gitml", help="gitml virtualenv"
-    )
-    parser.add_argument("--dvc-version", default=DEFAULT_DVC_VERSION)
-    parser.add_argument("--workdir", type=Path, help="parent of the temp work dir (/tmp)")
-    parser.add_argument("--keep", action="store_true", help="keep the work dir")
-    parser.add_argument("--json", type=Path, help="also write results as JSON here")
+    add_tool_options(parser)
     args = parser.parse_args(argv)
     args.remotes = [kind.strip() for kind in args.remotes.split(",") if kind.strip()]
     unknown = set(args.remotes) - set(REMOTE_KINDS)
