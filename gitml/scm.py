@@ -53,8 +53,6 @@ def is_tracked(root: str, rel: str) -> bool:
 
 def resolve(root: str, rev: str) -> str:
     """Full commit sha of `rev`, or a BadInputError naming it."""
-    if len(rev) == 40 and all(c in "0123456789abcdef" for c in rev):
-        return rev  # already resolved (callers pass shas back in)
     try:
         out = _git(
             root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"
@@ -64,6 +62,10 @@ def resolve(root: str, rev: str) -> str:
     return out.decode().strip()
 
 
+def _is_sha(rev: str) -> bool:
+    return len(rev) == 40 and all(c in "0123456789abcdef" for c in rev)
+
+
 def files_at(root: str, rev: str, suffix: str) -> list[str]:
     """Repo-relative paths of blobs ending in `suffix` in the tree of `rev`."""
     return sorted(path for path, _ in blobs_in_tree(root, resolve(root, rev), suffix, ()))
@@ -71,7 +73,8 @@ def files_at(root: str, rev: str, suffix: str) -> list[str]:
 
 def read_at(root: str, rev: str, rel: str) -> bytes | None:
     """The bytes of `rel` at `rev`, or None if it does not exist there (or is a folder)."""
-    spec = f"{resolve(root, rev)}:{rel}"
+    sha = rev if _is_sha(rev) else resolve(root, rev)  # callers pass resolved shas back in
+    spec = f"{sha}:{rel}"
     out = _git_input(root, spec.encode("utf-8") + b"\n", "cat-file", "--batch")
     header, _, rest = out.partition(b"\n")
     fields = header.split()

@@ -184,3 +184,8 @@ def test_report_stays_under_the_comment_limit(repo: Path) -> None:
     md = run_cli("report", "HEAD").out
     assert len(md) <= 65_536 + 1
     assert "truncated" in md
+
+
+def test_unknown_full_sha_is_refused(history: dict[str, str], repo: Path) -> None:
+    result = run_cli("metrics", "diff", "0" * 40)
+    assert result.code == 2 and "unknown revision" in result.err
