@@ -49,8 +49,8 @@ from bench_core import (
     make_dataset,
     problem_notes,
     rel_data_path,
-    remove_tree,
     run_benchmark,
+    set_aside,
 )
 
 REMOTE_KINDS = ("local", "s3")
@@ -182,6 +182,7 @@ class RemoteBench(ToolBench):
         super().__init__(replace(tool, env={**tool.env, **remote.env}), root, data, spec)
         self.remote = remote
         self.pushed_objects = 0
+        self.trash = root / "set-aside"
 
     @property
     def targets(self) -> list[str]:
@@ -246,12 +247,14 @@ class RemoteBench(ToolBench):
         return None
 
     def drop_cache_and_data(self) -> None:
-        """``rm -rf .<tool>/cache data big.bin``."""
+        """``rm -rf .<tool>/cache data big.bin``, as far as the tool can tell: they are moved
+        out of the repository (see ``set_aside``)."""
         for path in (self.repo / f".{self.tool.name}" / "cache", self.repo / "data"):
             if not path.is_dir():
                 raise CommandError(f"{path.relative_to(self.repo)} missing before pull")
-            remove_tree(path)
-        (self.repo / "big.bin").unlink(missing_ok=True)
+            set_aside(path, self.trash)
+        if (self.repo / "big.bin").exists():
+            set_aside(self.repo / "big.bin", self.trash)
 
     def check_pull(self) -> str | None:
         found = len(data_files(self.repo)) if (self.repo / "data").is_dir() else 0
@@ -363,8 +366,6 @@ def benchmark(args: argparse.Namespace, work: Path) -> dict[str, Any]:
                 bench = RemoteBench(tool, root, work / "src", spec, make_remote(tool.name))
                 results[tool.name].update(bench.run_all())
                 versions[tool.name] = versions.get(tool.name) or bench.version
-                if not args.keep:
-                    remove_tree(root)  # free the disk before the next repository
     rows = rows_for(args.remotes)
     big = "" if args.skip_big else f" + big.bin ({args.big_mib} MiB)"
     print(f"Data: {args.nfiles} files of 1-8 KiB{big}\n")

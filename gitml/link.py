@@ -6,6 +6,7 @@ import contextlib
 import os
 from typing import Literal
 
+from gitml import bigio
 from gitml.atomic import tmp_name
 from gitml.errors import CorruptObjectError
 from gitml.hashing import CHUNK, new_hasher
@@ -54,22 +55,34 @@ def _check(oid: str, digest: str, what: str) -> None:
 
 
 def _verify_object(obj: str, oid: str, dest: str) -> None:
-    hasher = new_hasher()
-    with open(obj, "rb", buffering=0) as f:
-        while chunk := f.read(CHUNK):
-            hasher.update(chunk)
-    _check(oid, hasher.hexdigest(), dest)
+    direct = os.stat(obj).st_size >= bigio.DIRECT_MIN
+    _check(oid, bigio.hash_path(obj, direct=direct)[0], dest)
 
 
 def _copy(obj: str, oid: str, tmp: str) -> None:
+    """Copy and hash in one pass; a large file bypasses the page cache both ways (see
+    `bigio`): a checkout of a model several GiB big does not evict the user's working set."""
+    direct = os.stat(obj).st_size >= bigio.DIRECT_MIN
+    src = bigio.open_read(obj, direct=direct)
+    try:
+        fd = bigio.create(tmp, WORKSPACE_MODE, direct=direct)
+        try:
+            digest = bigio.copy_hashed(src, fd)[0] if direct else _copy_small(src, fd)
+        finally:
+            os.close(fd)
+    finally:
+        os.close(src)
+    _check(oid, digest, tmp)
+
+
+def _copy_small(src: int, dest: int) -> str:
     hasher = new_hasher()
-    with open(obj, "rb", buffering=0) as src:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, WORKSPACE_MODE)
-        with os.fdopen(fd, "wb") as out:
-            while chunk := src.read(CHUNK):
-                hasher.update(chunk)
-                out.write(chunk)
-    _check(oid, hasher.hexdigest(), tmp)
+    while chunk := os.read(src, CHUNK):
+        hasher.update(chunk)
+        view = memoryview(chunk)
+        while view:
+            view = view[os.write(dest, view) :]
+    return hasher.hexdigest()
 
 
 def _reflink(obj: str, oid: str, tmp: str) -> None:

@@ -11,9 +11,10 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 
+from gitml import bigio
 from gitml.constants import DIR_SUFFIX, HASH_DIR
 from gitml.errors import CorruptObjectError, MissingObjectError
-from gitml.hashing import CHUNK, hash_bytes, hash_file, new_hasher
+from gitml.hashing import CHUNK, hash_bytes, hash_file
 
 SMALL_FILE = 1024 * 1024
 _FSYNC_EACH_MAX = 64
@@ -83,25 +84,15 @@ class ObjectStore:
                 oid = hash_bytes(data)
                 self.add_bytes(oid, data)
                 return oid, len(data)
-            return self._add_stream(f)
+            return self._add_stream(f.fileno(), size)
 
-    def _add_stream(self, f: object) -> tuple[str, int]:
+    def _add_stream(self, src: int, size: int) -> tuple[str, int]:
         os.makedirs(self.base, exist_ok=True)
         tmp = self._tmp_path(self.base)
-        hasher = new_hasher()
-        size = 0
-        buf = bytearray(CHUNK)
-        view = memoryview(buf)
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OBJECT_MODE)
+            fd = bigio.create(tmp, OBJECT_MODE, direct=size >= bigio.DIRECT_MIN)
             try:
-                while n := f.readinto(buf):  # type: ignore[attr-defined]
-                    chunk = view[:n]
-                    hasher.update(chunk)
-                    while chunk:
-                        chunk = chunk[os.write(fd, chunk) :]
-                    size += n
-                oid = hasher.hexdigest()
+                oid, size = bigio.copy_hashed(src, fd)
                 if not os.path.exists(self.path(oid)):
                     os.fsync(fd)
             finally:
@@ -117,6 +108,35 @@ class ObjectStore:
                 os.unlink(tmp)
             raise
         return oid, size
+
+    def add_copy(self, oid: str, src: str) -> None:
+        """Copy the large object file `src` in as `oid`, hashing it on the way: it is fsynced
+        and renamed to `oid` only if its bytes match. `src` is another store's object, so it
+        is read around the page cache like the copy is written."""
+        if self.exists(oid):
+            return
+        tmp = self._tmp_path(self._prefix_dir(oid))
+        try:
+            size = os.stat(src).st_size
+            direct = size >= bigio.DIRECT_MIN
+            fd_in = bigio.open_read(src, direct=direct)
+            try:
+                fd = bigio.create(tmp, OBJECT_MODE, direct=direct)
+                try:
+                    digest, _ = bigio.copy_hashed(fd_in, fd)
+                    if digest != oid.removesuffix(DIR_SUFFIX):
+                        raise CorruptObjectError(
+                            f"object {oid} is corrupt: its bytes do not match its name"
+                        )
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+            finally:
+                os.close(fd_in)
+            os.replace(tmp, self.path(oid))
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
 
     def add_verified(self, oid: str, data: bytes) -> None:
         """Store downloaded `data` as `oid` only if it hashes to that name."""
@@ -171,8 +191,15 @@ class ObjectStore:
 
     def verify(self, oid: str) -> bool:
         """True if the object's bytes hash to its name."""
-        digest, _ = hash_file(self.path(oid))
-        return digest == oid.removesuffix(DIR_SUFFIX)
+        return self.hash(oid) == oid.removesuffix(DIR_SUFFIX)
+
+    def hash(self, oid: str) -> str:
+        """The digest of the object's bytes (a large one read around the page cache)."""
+        path = self.path(oid)
+        size = os.stat(path).st_size
+        if size < bigio.DIRECT_MIN:
+            return hash_file(path, size)[0]
+        return bigio.hash_path(path, direct=True)[0]
 
     def iter_oids(self) -> Iterator[str]:
         try:

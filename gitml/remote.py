@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from gitml.config import Config
-from gitml.constants import HASH_DIR
-from gitml.errors import BadInputError, GitmlError
+from gitml.constants import DIR_SUFFIX, HASH_DIR
+from gitml.errors import BadInputError, CorruptObjectError, GitmlError
+from gitml.hashing import hash_file
 from gitml.odb import ObjectStore
 from gitml.pipeline.runcache import RUNS_DIR, RunCache
 
@@ -36,12 +37,19 @@ class RemoteStore(Protocol):
     url: str
     batches: bool  # read_many/write_many move many small objects per call
 
+    @property
+    def jobs(self) -> int: ...
     def list_oids(self) -> set[str]: ...
     def exists(self, oid: str) -> bool: ...
     def read(self, oid: str) -> bytes: ...
     def download(self, oid: str, dest: str) -> None: ...
     def write(self, oid: str, data: bytes) -> None: ...
-    def upload(self, oid: str, src: str) -> None: ...
+    def upload(self, oid: str, src: str) -> None:
+        """Send the large cache object file `src`; refused (nothing sent) if it is corrupt."""
+
+    def download_into(self, oid: str, cache: ObjectStore) -> None:
+        """Fetch the large object `oid` into `cache`, verified before it gets its name."""
+
     def remove(self, oid: str) -> None: ...
     def finish(self) -> None: ...
     def list_runs(self) -> set[str]: ...
@@ -60,6 +68,12 @@ class LocalRemote:
         self.store = ObjectStore(root)
         self.runs = RunCache(root)
 
+    @property
+    def jobs(self) -> int:
+        """One thread per core: the work is the kernel's (file creation and copies); more
+        threads only queue on folder locks (measured: 8 threads 2x slower than 2 here)."""
+        return os.cpu_count() or 1
+
     def list_oids(self) -> set[str]:
         return set(self.store.iter_oids())
 
@@ -76,9 +90,15 @@ class LocalRemote:
         self.store.add_bytes(oid, data)
 
     def upload(self, oid: str, src: str) -> None:
-        """Copy a large object under a temp name; it gets its name only if it still matches."""
-        if not self.store.exists(oid):
-            self.store.add_verified_from(oid, lambda tmp: shutil.copyfile(src, tmp))
+        """Copy a large object in one pass, hashed on the way: it gets its name only if its
+        bytes match (so a corrupt cache object is never sent)."""
+        try:
+            self.store.add_copy(oid, src)
+        except CorruptObjectError as e:
+            raise CorruptObjectError(f"cache object {oid} is corrupt; not pushed") from e
+
+    def download_into(self, oid: str, cache: ObjectStore) -> None:
+        cache.add_copy(oid, self.store.path(oid))
 
     def remove(self, oid: str) -> None:
         os.unlink(self.store.path(oid))
@@ -112,6 +132,11 @@ class FsspecRemote:
         self.atomic_put = protocol in _ATOMIC_PUT
         self.batches = self.atomic_put  # object stores: async batch calls
 
+    @property
+    def jobs(self) -> int:
+        """Requests wait on the network: several per core."""
+        return 4 * (os.cpu_count() or 1)
+
     def path(self, oid: str) -> str:
         return f"{self.base}/{oid[:2]}/{oid[2:]}"
 
@@ -141,7 +166,12 @@ class FsspecRemote:
         self._put(oid, lambda path: self.fs.pipe_file(path, data))
 
     def upload(self, oid: str, src: str) -> None:
+        if hash_file(src)[0] != oid.removesuffix(DIR_SUFFIX):
+            raise CorruptObjectError(f"cache object {oid} is corrupt; not pushed")
         self._put(oid, lambda path: self.fs.put_file(src, path))
+
+    def download_into(self, oid: str, cache: ObjectStore) -> None:
+        cache.add_verified_from(oid, lambda tmp: self.download(oid, tmp))
 
     def _put(self, oid: str, put: Callable[[str], None]) -> None:
         final = self.path(oid)
@@ -274,22 +304,38 @@ def transfer(
     *,
     jobs: int,
     progress: Callable[[int], None] | None = None,
+    large: Collection[str] = (),
 ) -> TransferResult:
-    """Run `task(oid)` for each oid in a thread pool; failures are returned, not raised."""
-    result = TransferResult()
-    with ThreadPoolExecutor(jobs) as pool:
-        futures = {pool.submit(task, oid): oid for oid in sorted(oids)}
-        for future in as_completed(futures):
-            oid = futures[future]
-            error = future.exception()
-            if error is None:
-                result.transferred.append(oid)
+    """Run `task(oid)` for each oid on `jobs` threads; failures are returned, not raised.
+
+    `large` objects start first, one task each, so they overlap with the small ones instead
+    of trailing after them. Small objects that share a folder (the first two hex digits) go
+    to one thread in turn: threads creating files in one folder queue on its lock in the
+    kernel, and one task per folder instead of per object keeps the pool's hand-offs
+    (futex wake-ups) few.
+    """
+    groups: list[list[str]] = []
+    folders: dict[str, list[str]] = {}
+    for oid in sorted(oids):
+        if oid in large:
+            groups.append([oid])
+        else:
+            folders.setdefault(oid[:2], []).append(oid)
+
+    def run_folder(group: list[str]) -> list[tuple[str, BaseException | None]]:
+        outcome: list[tuple[str, BaseException | None]] = []
+        for oid in group:
+            try:
+                task(oid)
+            except Exception as e:
+                outcome.append((oid, e))
             else:
-                result.failed.append((oid, _describe(error)))
-            if progress:
-                progress(1)
-    result.failed.sort()
-    return result
+                outcome.append((oid, None))
+        return outcome
+
+    # the folders with the most objects first, so the last tasks are short
+    groups += sorted(folders.values(), key=len, reverse=True)
+    return _collect(groups, run_folder, jobs=jobs, progress=progress)
 
 
 BATCH = 256  # small objects per batch of concurrent requests
@@ -307,9 +353,20 @@ def transfer_batches(
     """Like `transfer`, for a task that moves a whole batch (concurrency inside a batch)."""
     ordered = sorted(oids)
     batches = [ordered[i : i + BATCH] for i in range(0, len(ordered), BATCH)]
+    return _collect(batches, task, jobs=jobs, progress=progress)
+
+
+def _collect(
+    groups: list[list[str]],
+    task: BatchTask,
+    *,
+    jobs: int,
+    progress: Callable[[int], None] | None,
+) -> TransferResult:
     result = TransferResult()
     with ThreadPoolExecutor(max(1, jobs)) as pool:
-        for outcome in pool.map(task, batches):
+        for future in as_completed([pool.submit(task, group) for group in groups]):
+            outcome = future.result()
             for oid, error in outcome:
                 if error is None:
                     result.transferred.append(oid)
@@ -326,6 +383,3 @@ def _describe(error: BaseException) -> str:
         return error.message
     return f"{type(error).__name__}: {error}"
 
-
-def default_jobs() -> int:
-    return 4 * (os.cpu_count() or 1)

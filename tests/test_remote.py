@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import git, make_dir, run_cli, snapshot, write
 
+from gitml import bigio
 from gitml.hashing import hash_bytes
 
 
@@ -196,6 +197,41 @@ def test_push_refuses_corrupt_local_object(repo: Path, remote: tuple[str, str]) 
     assert json.loads(again.out)["pushed"] == 2  # the file and, last, the manifest
     assert any(oid.endswith(".dir") for oid in remote_oids(kind, url))
     assert json.loads(run_cli("push", "--json").out)["pushed"] == 0
+
+
+def test_large_object_round_trip_and_corruption(repo: Path, remote: tuple[str, str]) -> None:
+    """A file big enough to bypass the page cache (with an unaligned tail): byte-identical
+    through push and pull; corrupt on the remote, it never reaches the cache or workspace;
+    corrupt in the cache, it is never pushed."""
+    kind, url = remote
+    data = os.urandom(bigio.DIRECT_MIN + 4096 + 7)
+    write(repo / "weights.bin", data)
+    assert run_cli("add", "weights.bin").code == 0
+    oid = hash_bytes(data)
+    obj = repo / ".gitml" / "cache" / "xxh3" / oid[:2] / oid[2:]
+    assert obj.read_bytes() == data
+    obj.chmod(0o644)
+    obj.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))  # one bit flipped
+    refused = run_cli("push")
+    assert refused.code == 3 and oid in refused.err and "not pushed" in refused.err
+    assert oid not in remote_oids(kind, url)
+    obj.unlink()
+    assert run_cli("add", "weights.bin").code == 0  # cached again from the sound workspace copy
+    assert run_cli("push").code == 0
+    assert oid in remote_oids(kind, url)
+    shutil.rmtree(repo / ".gitml" / "cache")
+    os.unlink(repo / "weights.bin")
+    assert run_cli("pull").code == 0
+    assert (repo / "weights.bin").read_bytes() == data
+    assert obj.read_bytes() == data
+    assert run_cli("status", "--check").code == 0
+    corrupt_remote_object(kind, url, oid)
+    shutil.rmtree(repo / ".gitml" / "cache")
+    os.unlink(repo / "weights.bin")
+    result = run_cli("pull")
+    assert result.code == 3 and oid in result.err and "weights.bin" in result.err
+    assert not obj.exists() and not (repo / "weights.bin").exists()
+    assert not list((repo / ".gitml" / "cache").rglob("*tmp*"))  # no temp file left behind
 
 
 def test_push_reports_objects_missing_from_cache(repo: Path, remote: tuple[str, str]) -> None:

@@ -18,7 +18,6 @@ from gitml.remote import (
     RemoteError,
     RemoteStore,
     TransferResult,
-    default_jobs,
     missing_on,
     open_remote,
     transfer,
@@ -122,9 +121,8 @@ def _send_all(
     """Upload `oids`: small ones in batches where the remote has batch calls."""
     small = {o for o in oids if os.stat(repo.cache.path(o)).st_size <= SMALL_FILE}
     batched = _run_batched(store, small, lambda batch: _send_batch(repo, store, batch), progress)
-    if batched is None:
-        small = set()
-    result = _run(store, oids - small, lambda oid: _send(repo, store, oid), jobs, progress)
+    rest = oids - small if batched is not None else oids
+    result = _run(store, rest, lambda oid: _send(repo, store, oid), jobs, progress, rest - small)
     if batched is not None:
         result.transferred += batched.transferred
         result.failed = sorted(result.failed + batched.failed)
@@ -170,10 +168,8 @@ def _send(repo: Repo, store: RemoteStore, oid: str) -> None:
     path = repo.cache.path(oid)
     if os.stat(path).st_size <= SMALL_FILE:
         store.write(oid, repo.cache.read_verified(oid))
-        return
-    if hash_file(path)[0] != oid.removesuffix(".dir"):
-        raise GitmlError(f"cache object {oid} is corrupt; not pushed")
-    store.upload(oid, path)
+    else:
+        store.upload(oid, path)
 
 
 def _local_records(runs: RunCache) -> dict[str, StageLock]:
@@ -236,9 +232,8 @@ def fetch(
 
     small = {o for o in todo if needed.sizes.get(o, SMALL_FILE + 1) <= SMALL_FILE}
     batched = _run_batched(store, small, lambda batch: _receive_batch(repo, store, batch), progress)
-    if batched is None:
-        small = set()
-    rest = _run(store, todo - small, receive, jobs, progress)
+    left = todo - small if batched is not None else todo
+    rest = _run(store, left, receive, jobs, progress, left - small)
     if batched is not None:
         rest.transferred += batched.transferred
         rest.failed += batched.failed
@@ -295,7 +290,7 @@ def _receive(repo: Repo, store: RemoteStore, oid: str, size: int) -> None:
         if size <= SMALL_FILE:
             repo.cache.add_verified(oid, store.read(oid))
         else:
-            repo.cache.add_verified_from(oid, lambda tmp: store.download(oid, tmp))
+            store.download_into(oid, repo.cache)
     except FileNotFoundError as e:
         raise GitmlError("not on the remote") from e
 
@@ -306,9 +301,10 @@ def _run(
     task: Callable[[str], None],
     jobs: int | None,
     progress: Progress | None,
+    large: set[str] | frozenset[str] = frozenset(),
 ) -> TransferResult:
     try:
-        result = transfer(oids, task, jobs=jobs or default_jobs(), progress=progress)
+        result = transfer(oids, task, jobs=jobs or store.jobs, progress=progress, large=large)
         store.finish()
     except GitmlError:
         raise

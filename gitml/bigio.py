@@ -1,0 +1,122 @@
+"""Copy and hash large files in one pass, bypassing the page cache where the filesystem allows.
+
+A large object must reach the disk before it gets its name (it is fsynced), so passing its
+bytes through the page cache only adds a copy into freshly allocated memory and evicts the
+user's working set. Files of at least `DIRECT_MIN` bytes are therefore read and written with
+O_DIRECT, in page-aligned blocks, and hashed from the same buffer; the unaligned tail is
+written after O_DIRECT is switched off. A filesystem that refuses O_DIRECT (tmpfs, some
+network and FUSE filesystems) gets ordinary buffered I/O, with the same results.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import mmap
+import os
+
+from gitml.hashing import new_hasher
+
+DIRECT_MIN = 16 * 1024 * 1024  # files this big bypass the page cache
+BLOCK = 8 * 1024 * 1024  # bytes per read and write: a multiple of any block size
+ALIGN = 4096  # O_DIRECT offsets and lengths are multiples of this
+_DIRECT = getattr(os, "O_DIRECT", 0)
+
+
+def open_read(path: str, *, direct: bool) -> int:
+    """A read-only descriptor for `path`, with O_DIRECT when asked for and allowed."""
+    if direct and _DIRECT:
+        try:
+            return os.open(path, os.O_RDONLY | _DIRECT)
+        except OSError as e:
+            if e.errno != errno.EINVAL:
+                raise
+    return os.open(path, os.O_RDONLY)
+
+
+def create(path: str, mode: int, *, direct: bool) -> int:
+    """Create `path` (it must not exist) for writing, with O_DIRECT when asked and allowed."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+    if direct and _DIRECT:
+        try:
+            return os.open(path, flags | _DIRECT, mode)
+        except OSError as e:
+            if e.errno != errno.EINVAL:
+                raise
+    return os.open(path, flags, mode)
+
+
+def copy_hashed(src: int, dest: int) -> tuple[str, int]:
+    """Copy everything left in descriptor `src` to descriptor `dest`; (digest, size) of the
+    bytes written. Either descriptor may have O_DIRECT; it is dropped where it cannot
+    apply (an unaligned tail, or a filesystem that refuses an aligned transfer)."""
+    hasher = new_hasher()
+    size = 0
+    with mmap.mmap(-1, BLOCK) as buf, memoryview(buf) as view:
+        while n := _read(src, buf):
+            with view[:n] as chunk:
+                hasher.update(chunk)
+                _write_all(dest, chunk)
+            size += n
+    return hasher.hexdigest(), size
+
+
+def hash_fd(src: int) -> tuple[str, int]:
+    """Digest and size of everything left in descriptor `src` (which may have O_DIRECT)."""
+    hasher = new_hasher()
+    size = 0
+    with mmap.mmap(-1, BLOCK) as buf, memoryview(buf) as view:
+        while n := _read(src, buf):
+            with view[:n] as chunk:
+                hasher.update(chunk)
+            size += n
+    return hasher.hexdigest(), size
+
+
+def hash_path(path: str, *, direct: bool) -> tuple[str, int]:
+    """Digest and size of the file at `path`, read around the page cache if `direct`."""
+    fd = open_read(path, direct=direct)
+    try:
+        return hash_fd(fd)
+    finally:
+        os.close(fd)
+
+
+def _read(fd: int, buf: mmap.mmap) -> int:
+    try:
+        return os.readv(fd, [buf])
+    except OSError as e:
+        if e.errno != errno.EINVAL or not _drop_direct(fd):
+            raise
+        return os.readv(fd, [buf])
+
+
+def _write_all(fd: int, chunk: memoryview) -> None:
+    """Write `chunk` (which starts page-aligned) in full."""
+    aligned = len(chunk) - len(chunk) % ALIGN
+    if aligned < len(chunk):
+        if aligned:
+            _write_all(fd, chunk[:aligned])
+        _drop_direct(fd)  # the tail is not a whole block: finish with buffered writes
+        chunk = chunk[aligned:]
+    while chunk:
+        try:
+            written = os.write(fd, chunk)
+        except OSError as e:
+            if e.errno != errno.EINVAL or not _drop_direct(fd):
+                raise
+            continue
+        chunk = chunk[written:]
+        if chunk and written % ALIGN:
+            _drop_direct(fd)  # a short write left the offset unaligned
+
+
+def _drop_direct(fd: int) -> bool:
+    """Switch O_DIRECT off on `fd`; False if it was not on."""
+    flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+    if not _DIRECT or not flags & _DIRECT:
+        return False
+    with contextlib.suppress(OSError):
+        fcntl.fcntl(fd, fcntl.F_SETFL, flags & ~_DIRECT)
+    return True
