@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -60,7 +61,9 @@ def hash_file(path: str | os.PathLike[str], size_hint: int | None = None) -> tup
         return hash_stream(f)
 
 
+_DIGEST = re.compile(f"[0-9a-f]{{{DIGEST_HEX_LEN}}}(?:{re.escape(DIR_SUFFIX)})?")
+
+
 def is_digest(text: str) -> bool:
     """True for 32 lowercase hex chars, optionally followed by '.dir'."""
-    core = text[: -len(DIR_SUFFIX)] if text.endswith(DIR_SUFFIX) else text
-    return len(core) == DIGEST_HEX_LEN and all(c in "0123456789abcdef" for c in core)
+    return _DIGEST.fullmatch(text) is not None

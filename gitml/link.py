@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
 from typing import Literal
 
 from gitml import bigio
@@ -23,16 +24,18 @@ class Linker:
         self.types = types
         self._broken: set[LinkType] = set()
 
-    def place(self, obj: str, oid: str, dest: str) -> LinkType:
-        """Atomically put object `obj` (named `oid`) at `dest`, verifying its bytes."""
+    def place(self, obj: str, oid: str, dest: str, *, large: bool = False) -> os.stat_result:
+        """Atomically put object `obj` (named `oid`) at `dest`, verifying its bytes; the
+        placed file's stat. `large` (a hint: the object is at least `bigio.DIRECT_MIN`
+        bytes) copies it around the page cache."""
         for kind in self.types:
             if kind in self._broken:
                 continue
             tmp = tmp_name(dest)
             try:
-                _MAKERS[kind](obj, oid, tmp)
+                st = _MAKERS[kind](obj, oid, tmp, large)
                 os.replace(tmp, dest)
-                return kind
+                return st or os.stat(dest)
             except OSError:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
@@ -54,25 +57,26 @@ def _check(oid: str, digest: str, what: str) -> None:
         )
 
 
-def _verify_object(obj: str, oid: str, dest: str) -> None:
-    direct = os.stat(obj).st_size >= bigio.DIRECT_MIN
-    _check(oid, bigio.hash_path(obj, direct=direct)[0], dest)
+def _verify_object(obj: str, oid: str, dest: str, large: bool) -> None:
+    _check(oid, bigio.hash_path(obj, direct=large)[0], dest)
 
 
-def _copy(obj: str, oid: str, tmp: str) -> None:
-    """Copy and hash in one pass; a large file bypasses the page cache both ways (see
-    `bigio`): a checkout of a model several GiB big does not evict the user's working set."""
-    direct = os.stat(obj).st_size >= bigio.DIRECT_MIN
-    src = bigio.open_read(obj, direct=direct)
+def _copy(obj: str, oid: str, tmp: str, large: bool) -> os.stat_result:
+    """Copy and hash in one pass; the copy's stat (taken before the rename, which keeps
+    inode, size and mtime). A large file bypasses the page cache both ways (see `bigio`):
+    a checkout of a model several GiB big does not evict the user's working set."""
+    src = bigio.open_read(obj, direct=large)
     try:
-        fd = bigio.create(tmp, WORKSPACE_MODE, direct=direct)
+        fd = bigio.create(tmp, WORKSPACE_MODE, direct=large)
         try:
-            digest = bigio.copy_hashed(src, fd)[0] if direct else _copy_small(src, fd)
+            digest = bigio.copy_hashed(src, fd)[0] if large else _copy_small(src, fd)
+            st = os.fstat(fd)
         finally:
             os.close(fd)
     finally:
         os.close(src)
     _check(oid, digest, tmp)
+    return st
 
 
 def _copy_small(src: int, dest: int) -> str:
@@ -85,10 +89,10 @@ def _copy_small(src: int, dest: int) -> str:
     return hasher.hexdigest()
 
 
-def _reflink(obj: str, oid: str, tmp: str) -> None:
+def _reflink(obj: str, oid: str, tmp: str, large: bool) -> None:
     import fcntl
 
-    _verify_object(obj, oid, tmp)
+    _verify_object(obj, oid, tmp, large)
     with open(obj, "rb") as src:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, WORKSPACE_MODE)
         try:
@@ -97,17 +101,23 @@ def _reflink(obj: str, oid: str, tmp: str) -> None:
             os.close(fd)
 
 
-def _hardlink(obj: str, oid: str, tmp: str) -> None:
-    _verify_object(obj, oid, tmp)
+def _hardlink(obj: str, oid: str, tmp: str, large: bool) -> None:
+    _verify_object(obj, oid, tmp, large)
     os.link(obj, tmp)
 
 
-def _symlink(obj: str, oid: str, tmp: str) -> None:
-    _verify_object(obj, oid, tmp)
+def _symlink(obj: str, oid: str, tmp: str, large: bool) -> None:
+    _verify_object(obj, oid, tmp, large)
     os.symlink(obj, tmp)
 
 
-_MAKERS = {"reflink": _reflink, "hardlink": _hardlink, "symlink": _symlink, "copy": _copy}
+_Maker = Callable[[str, str, str, bool], os.stat_result | None]
+_MAKERS: dict[str, _Maker] = {
+    "reflink": _reflink,
+    "hardlink": _hardlink,
+    "symlink": _symlink,
+    "copy": _copy,
+}
 
 
 def parse_cache_type(value: str) -> tuple[LinkType, ...]:

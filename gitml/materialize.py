@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from gitml.bigio import DIRECT_MIN
 from gitml.hashing import HashInfo
 from gitml.link import Linker, LinkType
 from gitml.repo import Repo
-from gitml.statcache import now_ns, stat_key
-from gitml.tree import Tree
+from gitml.statcache import StatKey, now_ns, stat_key
 from gitml.workspace import Progress, Scanned
 
 _CHUNK = 128
@@ -28,6 +28,7 @@ class Plan:
 
     out_rel: str
     write: list[tuple[str, str]] = field(default_factory=list)  # (rel, oid)
+    large: set[str] = field(default_factory=set)  # of `write`, files of DIRECT_MIN or more
     delete: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     missing: list[tuple[str, str]] = field(default_factory=list)  # (rel, oid)
@@ -39,14 +40,15 @@ class Plan:
         return not (self.write or self.delete or self.missing or self.remove_root)
 
 
-def target_files(repo: Repo, out_rel: str, info: HashInfo) -> dict[str, str] | None:
-    """rel -> oid of every file of the output; None if its manifest is not in the cache."""
+def target_files(repo: Repo, out_rel: str, info: HashInfo) -> dict[str, tuple[str, int]] | None:
+    """rel -> (oid, size) of every file of the output; None if its manifest is not in the
+    cache."""
     if not info.is_dir:
-        return {out_rel: info.digest}
+        return {out_rel: (info.digest, info.size)}
     if not repo.cache.exists(info.digest):
         return None
-    tree = Tree.from_json(repo.cache.read_verified(info.digest), where=f"manifest of {out_rel}")
-    return {f"{out_rel}/{e.path}": e.digest for e in tree}
+    tree = repo.cache.read_tree(info.digest, where=f"manifest of {out_rel}")
+    return {f"{out_rel}/{e.path}": (e.digest, e.size) for e in tree}
 
 
 def plan_output(repo: Repo, out_rel: str, info: HashInfo, current: Scanned | None) -> Plan:
@@ -58,7 +60,7 @@ def plan_output(repo: Repo, out_rel: str, info: HashInfo, current: Scanned | Non
     have = _current_files(out_rel, current)
     if current is not None and current.hash_info.is_dir != info.is_dir:
         plan.remove_root = True
-    for rel, oid in want.items():
+    for rel, (oid, size) in want.items():
         old = have.get(rel)
         if old == oid and not plan.remove_root:
             continue
@@ -66,13 +68,15 @@ def plan_output(repo: Repo, out_rel: str, info: HashInfo, current: Scanned | Non
             plan.missing.append((rel, oid))
             continue
         plan.write.append((rel, oid))
+        if size >= DIRECT_MIN:
+            plan.large.add(rel)
         if old is None:
             plan.added += 1
     plan.delete = sorted(rel for rel in have if rel not in want)
     plan.conflicts = sorted(
         rel
         for rel, old in have.items()
-        if old != want.get(rel) and not repo.cache.exists(old) and _touched(plan, rel)
+        if old != want.get(rel, ("",))[0] and not repo.cache.exists(old) and _touched(plan, rel)
     )
     return plan
 
@@ -89,36 +93,57 @@ def _current_files(out_rel: str, current: Scanned | None) -> dict[str, str]:
     return {f"{out_rel}/{e.path}": e.digest for e in current.tree}
 
 
-def apply(repo: Repo, plan: Plan, linker: Linker, *, progress: Progress | None = None) -> None:
-    """Carry out `plan` (its conflicts already accepted); records new files' stats."""
-    root = repo.abspath(plan.out_rel)
-    if plan.remove_root:
-        _remove_path(root)
-    for rel in plan.delete:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(repo.abspath(rel))
-    _prune_empty_dirs(repo, plan.out_rel, plan.delete)
-    chunks = [plan.write[i : i + _CHUNK] for i in range(0, len(plan.write), _CHUNK)]
-    # Files standing where folders go were deleted above, so this only creates folders:
-    # once each, here, rather than one failing mkdir per file in the threads.
-    for folder in sorted({os.path.dirname(repo.abspath(rel)) for rel, _ in plan.write}):
-        os.makedirs(folder, exist_ok=True)
+def apply(
+    repo: Repo, plans: Sequence[Plan], linker: Linker, *, progress: Progress | None = None
+) -> None:
+    """Carry out `plans` (their conflicts already accepted); records new files' stats.
 
-    def place(chunk: list[tuple[str, str]]) -> list[tuple[tuple[int, int, int], str]]:
+    Deletions come first, then every output's files are written by one thread pool: large
+    files first, one task each, so they overlap with the small ones, which go in chunks of
+    neighbours (one folder's files, mostly, so threads seldom share a folder's lock).
+    """
+    fresh: set[str] = set()  # folders made here: nothing stands in them yet
+    for plan in plans:
+        _clear(repo, plan)
+        # Files standing where folders go were deleted above, so this only creates folders:
+        # once each, here, rather than one failing mkdir per file in the threads.
+        for folder in sorted({os.path.dirname(repo.abspath(rel)) for rel, _ in plan.write}):
+            if not os.path.isdir(folder):
+                os.makedirs(folder)
+                fresh.add(folder)
+    large = [([item], True) for plan in plans for item in plan.write if item[0] in plan.large]
+    small = [item for plan in plans for item in plan.write if item[0] not in plan.large]
+    tasks = large + [(small[i : i + _CHUNK], False) for i in range(0, len(small), _CHUNK)]
+
+    def place(task: tuple[list[tuple[str, str]], bool]) -> list[tuple[StatKey, str]]:
+        chunk, is_large = task
         done = []
         for rel, oid in chunk:
             dest = repo.abspath(rel)
-            if os.path.isdir(dest) and not os.path.islink(dest):
+            fresh_folder = os.path.dirname(dest) in fresh
+            if not fresh_folder and os.path.isdir(dest) and not os.path.islink(dest):
                 _remove_path(dest)  # a folder where the target has a file
-            linker.place(repo.cache.path(oid), oid, dest)
-            done.append((stat_key(os.stat(dest)), oid))
+            st = linker.place(repo.cache.path(oid), oid, dest, large=is_large)
+            done.append((stat_key(st), oid))
         if progress:
             progress(len(chunk))
         return done
 
-    with ThreadPoolExecutor(min(8, 2 * (os.cpu_count() or 1))) as pool:
-        stats = [item for part in pool.map(place, chunks) for item in part]
+    # one thread per core: the work is the kernel's, more threads queue on folder locks
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        stats = [item for part in pool.map(place, tasks) for item in part]
     repo.state.put_many(stats, hashed_at_ns=now_ns())
+
+
+def _clear(repo: Repo, plan: Plan) -> None:
+    """What must go before `plan`'s files are written: a path of the wrong kind, and files
+    the target does not have (with the folders they leave empty)."""
+    if plan.remove_root:
+        _remove_path(repo.abspath(plan.out_rel))
+    for rel in plan.delete:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(repo.abspath(rel))
+    _prune_empty_dirs(repo, plan.out_rel, plan.delete)
 
 
 def _remove_path(path: str) -> None:
@@ -186,4 +211,4 @@ def relink_output(repo: Repo, rel: str, scan: Scanned | None) -> None:
         return  # reflink/copy: the workspace file already has the right bytes
     files = _current_files(rel, scan)
     plan = Plan(rel, write=sorted(files.items()))
-    apply(repo, plan, Linker((kind,)))
+    apply(repo, [plan], Linker((kind,)))

@@ -7,18 +7,20 @@ read-only, so an interrupted write never leaves a wrong object under its final n
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
-import uuid
 from collections.abc import Callable, Iterator
 
 from gitml import bigio
 from gitml.constants import DIR_SUFFIX, HASH_DIR
 from gitml.errors import CorruptObjectError, MissingObjectError
 from gitml.hashing import CHUNK, hash_bytes, hash_file
+from gitml.tree import Tree
 
 SMALL_FILE = 1024 * 1024
 _FSYNC_EACH_MAX = 64
 OBJECT_MODE = 0o444
+_COUNTER = itertools.count()
 
 
 class ObjectStore:
@@ -29,6 +31,7 @@ class ObjectStore:
         self.base = os.path.join(root, HASH_DIR)
         self._made: set[str] = set()
         self._unsynced: list[str] = []  # small objects written since the last sync()
+        self._trees: dict[str, Tree] = {}
 
     def path(self, oid: str) -> str:
         return os.path.join(self.base, oid[:2], oid[2:])
@@ -44,7 +47,9 @@ class ObjectStore:
         return folder
 
     def _tmp_path(self, folder: str) -> str:
-        return os.path.join(folder, f".tmp-{uuid.uuid4().hex}")
+        """A unique temp name in `folder` (`gc` removes stale ones): this process's id and a
+        counter, not a random number (one system call per object)."""
+        return os.path.join(folder, f".tmp-{os.getpid():x}-{next(_COUNTER):x}")
 
     def add_bytes(self, oid: str, data: bytes, *, fsync: bool = False) -> bool:
         """Store `data` as `oid` (caller computed it). False if it was already there."""
@@ -180,6 +185,14 @@ class ObjectStore:
             return b"".join(chunks)
         finally:
             os.close(fd)
+
+    def read_tree(self, oid: str, *, where: str) -> Tree:
+        """The directory manifest `oid`, verified and parsed once per process (an object
+        never changes: fetch and then checkout in one pull read a 20k-entry manifest once)."""
+        tree = self._trees.get(oid)
+        if tree is None:
+            tree = self._trees[oid] = Tree.from_json(self.read_verified(oid), where=where)
+        return tree
 
     def read_verified(self, oid: str) -> bytes:
         data = self.read_bytes(oid)

@@ -11,7 +11,6 @@ from gitml.errors import BadInputError
 from gitml.hashing import HashInfo
 from gitml.pipeline import lock as lockfile
 from gitml.repo import Repo
-from gitml.tree import Tree
 
 Output = tuple[str, HashInfo]  # repo-relative path, hash
 
@@ -108,7 +107,7 @@ def expand(repo: Repo, outs: Sequence[Output]) -> Needed:
         if not repo.cache.exists(info.digest):
             needed.unknown.append((rel, info))
             continue
-        tree = Tree.from_json(repo.cache.read_verified(info.digest), where=f"manifest of {rel}")
+        tree = repo.cache.read_tree(info.digest, where=f"manifest of {rel}")
         needed.entries[info.digest] = {entry.digest for entry in tree}
         for entry in tree:
             needed.oids.add(entry.digest)

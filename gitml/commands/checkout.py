@@ -55,9 +55,7 @@ def checkout(
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(leftover)
         linker = Linker(repo.config.cache_types)
-        for plan in plans:
-            if not plan.is_noop:
-                apply(repo, plan, linker, progress=progress)
+        apply(repo, [p for p in plans if not p.is_noop], linker, progress=progress)
     return CheckoutResult(
         added=sum(p.added for p in plans),
         modified=sum(len(p.write) - p.added for p in plans),

@@ -7,7 +7,6 @@ from typing import Any
 
 from gitml import used
 from gitml.repo import Repo
-from gitml.tree import Tree
 from gitml.workspace import Hasher
 
 WORKSPACE = "workspace"
@@ -82,7 +81,7 @@ def _files(repo: Repo, rev: str, result: DiffResult) -> dict[str, FileInfo]:
         if not info.is_dir:
             files[out_rel] = (info.digest, info.size)
         elif repo.cache.exists(info.digest):
-            tree = Tree.from_json(repo.cache.read_verified(info.digest), where=out_rel)
+            tree = repo.cache.read_tree(info.digest, where=out_rel)
             files.update((f"{out_rel}/{e.path}", (e.digest, e.size)) for e in tree)
         else:
             files[out_rel + "/"] = (info.digest, info.size)

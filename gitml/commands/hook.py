@@ -126,9 +126,8 @@ def _not_in_cache(repo: Repo, info: HashInfo) -> list[str]:
         return [info.digest]
     if not info.is_dir:
         return []
-    from gitml.tree import Tree
 
-    tree = Tree.from_json(repo.cache.read_verified(info.digest), where=info.digest)
+    tree = repo.cache.read_tree(info.digest, where=info.digest)
     return [e.digest for e in tree if not repo.cache.exists(e.digest)]
 
 

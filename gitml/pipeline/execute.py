@@ -53,8 +53,7 @@ def restore(repo: Repo, stage: Stage, record: StageLock, linker: Linker) -> bool
         if plan.missing:
             return False
         plans.append(plan)
-    for plan in plans:
-        apply(repo, plan, linker)
+    apply(repo, plans, linker)
     return True
 
 
