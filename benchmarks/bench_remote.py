@@ -309,6 +309,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--remotes", default=",".join(REMOTE_KINDS), help="remote kinds: local,s3 (both)"
     )
+    parser.add_argument(
+        "--gitml-first",
+        action="store_true",
+        help="run gitml before DVC (alternate runs: the tool that goes second finds the"
+        " first one's files created, and any earlier run's deletions older)",
+    )
     add_tool_options(parser)
     args = parser.parse_args(argv)
     args.remotes = [kind.strip() for kind in args.remotes.split(",") if kind.strip()]
@@ -347,7 +353,7 @@ def make_tools(args: argparse.Namespace, work: Path) -> list[Tool]:
         tools.append(dvc_tool(venv, work / "dvc-site-cache"))
     if args.only in (None, "gitml"):
         tools.append(gitml_tool(args.gitml, args.gitml_venv.resolve()))
-    return tools
+    return tools[::-1] if args.gitml_first else tools
 
 
 def benchmark(args: argparse.Namespace, work: Path) -> dict[str, Any]:
