@@ -4,8 +4,8 @@ A large object must reach the disk before it gets its name (it is fsynced), so p
 bytes through the page cache only adds a copy into freshly allocated memory and evicts the
 user's working set. Files of at least `DIRECT_MIN` bytes are therefore read and written with
 O_DIRECT, in page-aligned blocks, and hashed from the same buffer; the unaligned tail is
-written after O_DIRECT is switched off. A filesystem that refuses O_DIRECT (tmpfs, some
-network and FUSE filesystems) gets ordinary buffered I/O, with the same results.
+written after O_DIRECT is switched off. A filesystem that refuses O_DIRECT (ramfs, older
+tmpfs, some network and FUSE filesystems) gets ordinary buffered I/O, with the same results.
 """
 
 from __future__ import annotations
@@ -26,25 +26,30 @@ _DIRECT = getattr(os, "O_DIRECT", 0)
 
 def open_read(path: str, *, direct: bool) -> int:
     """A read-only descriptor for `path`, with O_DIRECT when asked for and allowed."""
-    if direct and _DIRECT:
-        try:
-            return os.open(path, os.O_RDONLY | _DIRECT)
-        except OSError as e:
-            if e.errno != errno.EINVAL:
-                raise
-    return os.open(path, os.O_RDONLY)
+    fd = os.open(path, os.O_RDONLY)
+    if direct:
+        _set_direct(fd)
+    return fd
 
 
 def create(path: str, mode: int, *, direct: bool) -> int:
-    """Create `path` (it must not exist) for writing, with O_DIRECT when asked and allowed."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
-    if direct and _DIRECT:
-        try:
-            return os.open(path, flags | _DIRECT, mode)
-        except OSError as e:
-            if e.errno != errno.EINVAL:
-                raise
-    return os.open(path, flags, mode)
+    """Create `path` (it must not exist) for writing, with O_DIRECT when asked and allowed.
+
+    O_DIRECT is switched on after the file exists: with O_CREAT|O_DIRECT, a filesystem that
+    refuses direct I/O creates the file and then fails the open, leaving it behind.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    if direct:
+        _set_direct(fd)
+    return fd
+
+
+def _set_direct(fd: int) -> None:
+    """Turn O_DIRECT on for `fd` where the platform and filesystem allow it."""
+    if not _DIRECT:
+        return
+    with contextlib.suppress(OSError):
+        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | _DIRECT)
 
 
 def copy_hashed(src: int, dest: int) -> tuple[str, int]:
@@ -93,30 +98,33 @@ def _read(fd: int, buf: mmap.mmap) -> int:
 
 
 def _write_all(fd: int, chunk: memoryview) -> None:
-    """Write `chunk` (which starts page-aligned) in full."""
-    aligned = len(chunk) - len(chunk) % ALIGN
-    if aligned < len(chunk):
-        if aligned:
-            _write_all(fd, chunk[:aligned])
-        _drop_direct(fd)  # the tail is not a whole block: finish with buffered writes
-        chunk = chunk[aligned:]
-    while chunk:
+    """Write `chunk` (which starts page-aligned) in full. Every slice is released before
+    this returns or raises, so the caller's buffer can always be closed."""
+    start, end = 0, len(chunk)
+    aligned = end - end % ALIGN
+    while start < end:
+        if start == aligned:
+            _drop_direct(fd)  # the tail is not a whole block: finish with buffered writes
+        stop = aligned if start < aligned else end  # whole blocks first, then the tail
         try:
-            written = os.write(fd, chunk)
+            with chunk[start:stop] as part:
+                written = os.write(fd, part)
         except OSError as e:
             if e.errno != errno.EINVAL or not _drop_direct(fd):
                 raise
             continue
-        chunk = chunk[written:]
-        if chunk and written % ALIGN:
+        start += written
+        if start < end and written % ALIGN:
             _drop_direct(fd)  # a short write left the offset unaligned
 
 
 def _drop_direct(fd: int) -> bool:
-    """Switch O_DIRECT off on `fd`; False if it was not on."""
+    """Switch O_DIRECT off on `fd`; False if it was not on (or could not be switched off)."""
     flags = fcntl.fcntl(fd, fcntl.F_GETFL)
     if not _DIRECT or not flags & _DIRECT:
         return False
-    with contextlib.suppress(OSError):
+    try:
         fcntl.fcntl(fd, fcntl.F_SETFL, flags & ~_DIRECT)
+    except OSError:
+        return False
     return True

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from gitml import cpus
 from gitml.bigio import DIRECT_MIN
 from gitml.hashing import HashInfo
 from gitml.link import Linker, LinkType
@@ -129,8 +130,7 @@ def apply(
             progress(len(chunk))
         return done
 
-    # one thread per core: the work is the kernel's, more threads queue on folder locks
-    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+    with ThreadPoolExecutor(cpus.file_threads()) as pool:
         stats = [item for part in pool.map(place, tasks) for item in part]
     repo.state.put_many(stats, hashed_at_ns=now_ns())
 

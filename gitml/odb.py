@@ -21,6 +21,14 @@ SMALL_FILE = 1024 * 1024
 _FSYNC_EACH_MAX = 64
 OBJECT_MODE = 0o444
 _COUNTER = itertools.count()
+_TOKEN = [os.urandom(4).hex()]  # per process: pids repeat across hosts sharing a remote
+
+
+def _new_token() -> None:
+    _TOKEN[0] = os.urandom(4).hex()
+
+
+os.register_at_fork(after_in_child=_new_token)
 
 
 class ObjectStore:
@@ -47,9 +55,9 @@ class ObjectStore:
         return folder
 
     def _tmp_path(self, folder: str) -> str:
-        """A unique temp name in `folder` (`gc` removes stale ones): this process's id and a
-        counter, not a random number (one system call per object)."""
-        return os.path.join(folder, f".tmp-{os.getpid():x}-{next(_COUNTER):x}")
+        """A unique temp name in `folder` (`gc` removes stale ones): a random token drawn once
+        per process and a counter (not a random-number system call per object)."""
+        return os.path.join(folder, f".tmp-{_TOKEN[0]}-{next(_COUNTER):x}")
 
     def add_bytes(self, oid: str, data: bytes, *, fsync: bool = False) -> bool:
         """Store `data` as `oid` (caller computed it). False if it was already there."""
@@ -57,8 +65,8 @@ class ObjectStore:
         if os.path.exists(dest):
             return False
         tmp = self._tmp_path(self._prefix_dir(oid))
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OBJECT_MODE)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OBJECT_MODE)
+        try:  # from here on the temp file is ours to remove
             try:
                 view = memoryview(data)
                 while view:
@@ -94,8 +102,8 @@ class ObjectStore:
     def _add_stream(self, src: int, size: int) -> tuple[str, int]:
         os.makedirs(self.base, exist_ok=True)
         tmp = self._tmp_path(self.base)
-        try:
-            fd = bigio.create(tmp, OBJECT_MODE, direct=size >= bigio.DIRECT_MIN)
+        fd = bigio.create(tmp, OBJECT_MODE, direct=size >= bigio.DIRECT_MIN)
+        try:  # from here on the temp file is ours to remove
             try:
                 oid, size = bigio.copy_hashed(src, fd)
                 if not os.path.exists(self.path(oid)):
@@ -121,12 +129,11 @@ class ObjectStore:
         if self.exists(oid):
             return
         tmp = self._tmp_path(self._prefix_dir(oid))
+        direct = os.stat(src).st_size >= bigio.DIRECT_MIN
+        fd_in = bigio.open_read(src, direct=direct)
         try:
-            size = os.stat(src).st_size
-            direct = size >= bigio.DIRECT_MIN
-            fd_in = bigio.open_read(src, direct=direct)
-            try:
-                fd = bigio.create(tmp, OBJECT_MODE, direct=direct)
+            fd = bigio.create(tmp, OBJECT_MODE, direct=direct)
+            try:  # from here on the temp file is ours to remove
                 try:
                     digest, _ = bigio.copy_hashed(fd_in, fd)
                     if digest != oid.removesuffix(DIR_SUFFIX):
@@ -136,12 +143,12 @@ class ObjectStore:
                     os.fsync(fd)
                 finally:
                     os.close(fd)
+                os.replace(tmp, self.path(oid))
             finally:
-                os.close(fd_in)
-            os.replace(tmp, self.path(oid))
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
         finally:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+            os.close(fd_in)
 
     def add_verified(self, oid: str, data: bytes) -> None:
         """Store downloaded `data` as `oid` only if it hashes to that name."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -53,3 +54,56 @@ def test_create_refuses_an_existing_file(tmp_path: Path) -> None:
     with pytest.raises(FileExistsError):
         bigio.create(str(dest), 0o644, direct=True)
     assert dest.read_bytes() == b"keep me"
+
+
+@pytest.mark.parametrize("size", [5000, bigio.BLOCK + 5000])
+def test_write_error_is_reported_as_itself(tmp_path: Path, size: int) -> None:
+    """An I/O error while writing (here: a descriptor not open for writing) comes out as that
+    OSError, not as a BufferError from closing the copy buffer."""
+    src = tmp_path / "src"
+    src.write_bytes(os.urandom(size))
+    dest = tmp_path / "dest"
+    dest.write_bytes(b"")
+    fd_in = bigio.open_read(str(src), direct=False)
+    fd_out = os.open(dest, os.O_RDONLY)
+    try:
+        with pytest.raises(OSError) as caught:
+            bigio.copy_hashed(fd_in, fd_out)
+        assert not isinstance(caught.value, BufferError)
+    finally:
+        os.close(fd_in)
+        os.close(fd_out)
+
+
+@pytest.fixture
+def no_direct_io_dir(tmp_path: Path) -> Iterator[Path]:
+    """A ramfs mount: a filesystem that refuses O_DIRECT (needs root; skipped otherwise)."""
+    import subprocess
+
+    mount = tmp_path / "ramfs"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "ramfs", "ramfs", str(mount)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip("cannot mount a ramfs here (not root?)")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)
+
+
+def test_filesystem_refusing_direct_io_gets_buffered_io(no_direct_io_dir: Path) -> None:
+    """ramfs fails O_DIRECT opens (after creating the file, with O_CREAT): the copy still
+    works, and nothing is left behind under another name."""
+    data = os.urandom(bigio.DIRECT_MIN + 3)
+    src, dest = no_direct_io_dir / "src", no_direct_io_dir / "dest"
+    src.write_bytes(data)
+    fd_in = bigio.open_read(str(src), direct=True)
+    fd_out = bigio.create(str(dest), 0o644, direct=True)
+    try:
+        digest, size = bigio.copy_hashed(fd_in, fd_out)
+    finally:
+        os.close(fd_in)
+        os.close(fd_out)
+    assert size == len(data) and dest.read_bytes() == data
+    assert digest == hash_file(src)[0]
+    assert sorted(p.name for p in no_direct_io_dir.iterdir()) == ["dest", "src"]
