@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 
 from gitml.errors import UnsafePathError
+
+# A path that is already safe and normal: '/'-separated names, none empty, '.' or '..',
+# no backslash or NUL, not starting with '/' or a drive letter. Most paths are; they skip
+# the checks below (a 20,000-entry manifest is checked in a fraction of the time).
+_PLAIN_NAME = r"(?!\.\.?(?:/|$))[^/\\\x00]+"
+_PLAIN = re.compile(f"(?!.:){_PLAIN_NAME}(?:/{_PLAIN_NAME})*")
 
 
 def check_relpath(path: str, *, where: str) -> str:
@@ -13,6 +20,8 @@ def check_relpath(path: str, *, where: str) -> str:
 
     `where` names the file or entry the path came from, for the message.
     """
+    if isinstance(path, str) and _PLAIN.fullmatch(path):
+        return path
     if not isinstance(path, str) or not path:
         raise UnsafePathError(f"{where}: empty path")
     if "\\" in path or "\x00" in path:

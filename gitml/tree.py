@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from gitml.constants import DIR_SUFFIX
+from gitml.constants import DIGEST_HEX_LEN, DIR_SUFFIX
 from gitml.errors import CorruptObjectError
-from gitml.hashing import HashInfo, hash_bytes, is_digest
+from gitml.hashing import HashInfo, hash_bytes
 from gitml.paths import check_relpath
+
+_FILE_DIGEST = re.compile(f"[0-9a-f]{{{DIGEST_HEX_LEN}}}")  # a file's object, not a manifest's
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,15 +63,18 @@ class Tree:
             raise CorruptObjectError(f"{where}: manifest is not a list")
         entries = []
         for item in items:
+            try:
+                path, digest, size = item["path"], item["digest"], item["size"]
+            except (TypeError, KeyError, IndexError):
+                path = digest = size = None
             if not (
                 isinstance(item, dict)
-                and isinstance(item.get("path"), str)
-                and isinstance(item.get("digest"), str)
-                and is_digest(item["digest"])
-                and not item["digest"].endswith(DIR_SUFFIX)
-                and isinstance(item.get("size"), int)
+                and isinstance(path, str)
+                and isinstance(digest, str)
+                and _FILE_DIGEST.fullmatch(digest)
+                and isinstance(size, int)
             ):
                 raise CorruptObjectError(f"{where}: malformed manifest entry {item!r}")
-            path = check_relpath(item["path"], where=f"{where}: manifest entry")
-            entries.append(TreeEntry(path, item["digest"], item["size"]))
+            path = check_relpath(path, where=f"{where}: manifest entry")
+            entries.append(TreeEntry(path, digest, size))
         return cls.build(entries)
