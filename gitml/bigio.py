@@ -52,31 +52,26 @@ def _set_direct(fd: int) -> None:
         fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | _DIRECT)
 
 
-def copy_hashed(src: int, dest: int) -> tuple[str, int]:
-    """Copy everything left in descriptor `src` to descriptor `dest`; (digest, size) of the
-    bytes written. Either descriptor may have O_DIRECT; it is dropped where it cannot
-    apply (an unaligned tail, or a filesystem that refuses an aligned transfer)."""
+def copy_hashed(src: int, dest: int | None) -> tuple[str, int]:
+    """Copy everything left in descriptor `src` to descriptor `dest` (None: only hash it);
+    (digest, size) of the bytes read. Either descriptor may have O_DIRECT; it is dropped
+    where it cannot apply (an unaligned tail, or a filesystem that refuses an aligned
+    transfer)."""
     hasher = new_hasher()
     size = 0
     with mmap.mmap(-1, BLOCK) as buf, memoryview(buf) as view:
         while n := _read(src, buf):
             with view[:n] as chunk:
                 hasher.update(chunk)
-                _write_all(dest, chunk)
+                if dest is not None:
+                    _write_all(dest, chunk)
             size += n
     return hasher.hexdigest(), size
 
 
 def hash_fd(src: int) -> tuple[str, int]:
     """Digest and size of everything left in descriptor `src` (which may have O_DIRECT)."""
-    hasher = new_hasher()
-    size = 0
-    with mmap.mmap(-1, BLOCK) as buf, memoryview(buf) as view:
-        while n := _read(src, buf):
-            with view[:n] as chunk:
-                hasher.update(chunk)
-            size += n
-    return hasher.hexdigest(), size
+    return copy_hashed(src, None)
 
 
 def hash_path(path: str, *, direct: bool) -> tuple[str, int]:

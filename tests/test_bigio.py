@@ -23,6 +23,19 @@ def folders(tmp_path: Path) -> list[Path]:
     return out
 
 
+def copy(src: Path, dest: Path, *, direct: bool) -> tuple[str, int]:
+    """`bigio.copy_hashed` from file `src` to new file `dest`."""
+    fd_in = bigio.open_read(str(src), direct=direct)
+    try:
+        fd_out = bigio.create(str(dest), 0o644, direct=direct)
+        try:
+            return bigio.copy_hashed(fd_in, fd_out)
+        finally:
+            os.close(fd_out)
+    finally:
+        os.close(fd_in)
+
+
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("direct", [False, True])
 def test_copy_hashed_is_exact(tmp_path: Path, size: int, direct: bool) -> None:
@@ -32,13 +45,7 @@ def test_copy_hashed_is_exact(tmp_path: Path, size: int, direct: bool) -> None:
         data = os.urandom(size)
         src.write_bytes(data)
         try:
-            fd_in = bigio.open_read(str(src), direct=direct)
-            fd_out = bigio.create(str(dest), 0o644, direct=direct)
-            try:
-                digest, copied = bigio.copy_hashed(fd_in, fd_out)
-            finally:
-                os.close(fd_in)
-                os.close(fd_out)
+            digest, copied = copy(src, dest, direct=direct)
             assert copied == size
             assert dest.read_bytes() == data
             assert digest == hash_file(src)[0]
@@ -97,13 +104,7 @@ def test_filesystem_refusing_direct_io_gets_buffered_io(no_direct_io_dir: Path) 
     data = os.urandom(bigio.DIRECT_MIN + 3)
     src, dest = no_direct_io_dir / "src", no_direct_io_dir / "dest"
     src.write_bytes(data)
-    fd_in = bigio.open_read(str(src), direct=True)
-    fd_out = bigio.create(str(dest), 0o644, direct=True)
-    try:
-        digest, size = bigio.copy_hashed(fd_in, fd_out)
-    finally:
-        os.close(fd_in)
-        os.close(fd_out)
+    digest, size = copy(src, dest, direct=True)
     assert size == len(data) and dest.read_bytes() == data
     assert digest == hash_file(src)[0]
     assert sorted(p.name for p in no_direct_io_dir.iterdir()) == ["dest", "src"]
