@@ -35,10 +35,8 @@ from bench_core import (
     TOOLS,
     Tool,
     add_tool_options,
-    dvc_tool,
-    ensure_dvc,
-    gitml_tool,
     log,
+    make_tools,
     remove_tree,
 )
 
@@ -179,12 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="gitml-bench-hooks-", dir=args.workdir))
     try:
-        tools = []
-        if args.only in (None, "dvc"):
-            ensure_dvc(args.venv.resolve(), args.dvc_version)
-            tools.append(dvc_tool(args.venv.resolve(), work / "dvc-site-cache"))
-        if args.only in (None, "gitml"):
-            tools.append(gitml_tool(args.gitml, args.gitml_venv.resolve()))
+        tools = make_tools(args, work)
         for tool in tools:
             tool.env.update(DVC_NO_ANALYTICS="1")
         results = {tool.name: bench_tool(tool, work, args.nfiles, args.repeat) for tool in tools}

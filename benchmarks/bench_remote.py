@@ -38,12 +38,9 @@ from bench_core import (
     Trial,
     add_tool_options,
     data_files,
-    dvc_tool,
-    ensure_dvc,
     fmt_mib,
     fmt_ratio,
     fmt_seconds,
-    gitml_tool,
     json_report,
     log,
     make_dataset,
@@ -51,6 +48,9 @@ from bench_core import (
     rel_data_path,
     run_benchmark,
     set_aside,
+)
+from bench_core import (
+    make_tools as core_make_tools,
 )
 
 REMOTE_KINDS = ("local", "s3")
@@ -344,15 +344,10 @@ def plugin_version(venv: Path, package: str) -> str:
 
 
 def make_tools(args: argparse.Namespace, work: Path) -> list[Tool]:
-    tools = []
-    if args.only in (None, "dvc"):
-        venv = args.venv.resolve()
-        ensure_dvc(venv, args.dvc_version)
-        if "s3" in args.remotes:
-            ensure_dvc_s3(venv, args.dvc_version)
-        tools.append(dvc_tool(venv, work / "dvc-site-cache"))
-    if args.only in (None, "gitml"):
-        tools.append(gitml_tool(args.gitml, args.gitml_venv.resolve()))
+    """`bench_core.make_tools`, with the dvc-s3 plugin for S3 and the order of --gitml-first."""
+    tools = core_make_tools(args, work)
+    if args.only in (None, "dvc") and "s3" in args.remotes:
+        ensure_dvc_s3(args.venv.resolve(), args.dvc_version)
     return tools[::-1] if args.gitml_first else tools
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from typing import Any
 
 from gitml import atomic
 from gitml.errors import BadInputError, GitmlError
@@ -25,17 +26,18 @@ def find_git_root(start: str) -> str | None:
         path = parent
 
 
-def _git(root: str, *args: str) -> bytes:
+def _git(root: str, *args: str, data: bytes | None = None) -> bytes:
+    """`git ARGS` (with `data` on stdin, if given); its stdout, or one clear error."""
+    stdin: dict[str, Any] = {"input": data} if data is not None else {"stdin": subprocess.DEVNULL}
     try:
-        proc = subprocess.run(
-            ["git", *args], cwd=root, capture_output=True, check=False, stdin=subprocess.DEVNULL
-        )
+        proc = subprocess.run(["git", *args], cwd=root, capture_output=True, check=False, **stdin)
     except FileNotFoundError as e:
         raise GitmlError("git is not installed or not on PATH") from e
     if proc.returncode != 0:
         msg = proc.stderr.decode(errors="replace").strip().splitlines()
         raise GitmlError(f"git {args[0]} failed: {msg[-1] if msg else proc.returncode}")
-    return proc.stdout
+    out: bytes = proc.stdout
+    return out
 
 
 def ls_files(root: str, *patterns: str, untracked: bool = True) -> list[str]:
@@ -75,7 +77,7 @@ def read_at(root: str, rev: str, rel: str) -> bytes | None:
     """The bytes of `rel` at `rev`, or None if it does not exist there (or is a folder)."""
     sha = rev if _is_sha(rev) else resolve(root, rev)  # callers pass resolved shas back in
     spec = f"{sha}:{rel}"
-    out = _git_input(root, spec.encode("utf-8") + b"\n", "cat-file", "--batch")
+    out = _git(root, "cat-file", "--batch", data=spec.encode("utf-8") + b"\n")
     header, _, rest = out.partition(b"\n")
     fields = header.split()
     if len(fields) < 3 or fields[1] != b"blob":
@@ -205,7 +207,7 @@ def blobs_changed_in(root: str, commits: list[str], patterns: list[str]) -> set[
     if not commits:
         return set()
     args = ["diff-tree", "--stdin", "-m", "-r", "-z", "--no-renames", "--root", "--", *patterns]
-    tokens = _git_input(root, "\n".join(commits).encode() + b"\n", *args).split(b"\0")
+    tokens = _git(root, *args, data="\n".join(commits).encode() + b"\n").split(b"\0")
     found = set()
     for i, token in enumerate(tokens):
         if token.startswith(b":") and i + 1 < len(tokens):
@@ -234,7 +236,7 @@ def read_blobs(root: str, shas: list[str]) -> dict[str, bytes]:
     """The content of each blob in `shas` (one `git cat-file --batch`)."""
     if not shas:
         return {}
-    out = _git_input(root, "\n".join(shas).encode() + b"\n", "cat-file", "--batch")
+    out = _git(root, "cat-file", "--batch", data="\n".join(shas).encode() + b"\n")
     blobs, pos = {}, 0
     for sha in shas:
         end = out.index(b"\n", pos)
@@ -247,16 +249,3 @@ def read_blobs(root: str, shas: list[str]) -> dict[str, bytes]:
         pos += size + 1
     return blobs
 
-
-def _git_input(root: str, data: bytes, *args: str) -> bytes:
-    """`git ARGS` with `data` on stdin."""
-    try:
-        proc = subprocess.run(
-            ["git", *args], cwd=root, input=data, capture_output=True, check=False
-        )
-    except FileNotFoundError as e:
-        raise GitmlError("git is not installed or not on PATH") from e
-    if proc.returncode != 0:
-        msg = proc.stderr.decode(errors="replace").strip().splitlines()
-        raise GitmlError(f"git {args[0]} failed: {msg[-1] if msg else proc.returncode}")
-    return proc.stdout

@@ -122,7 +122,9 @@ def _send_all(
     small = {o for o in oids if os.stat(repo.cache.path(o)).st_size <= SMALL_FILE}
     batched = _run_batched(store, small, lambda batch: _send_batch(repo, store, batch), progress)
     rest = oids - small if batched is not None else oids
-    result = _run(store, rest, lambda oid: _send(repo, store, oid), jobs, progress, rest - small)
+    large = rest - small
+    send = lambda oid: _send(repo, store, oid, oid in large)  # noqa: E731
+    result = _run(store, rest, send, jobs, progress, large)
     if batched is not None:
         result.transferred += batched.transferred
         result.failed = sorted(result.failed + batched.failed)
@@ -163,13 +165,12 @@ def _run_batched(
         raise RemoteError(store.name, e) from e
 
 
-def _send(repo: Repo, store: RemoteStore, oid: str) -> None:
+def _send(repo: Repo, store: RemoteStore, oid: str, large: bool) -> None:
     """Upload one cache object after checking its bytes still match its name."""
-    path = repo.cache.path(oid)
-    if os.stat(path).st_size <= SMALL_FILE:
-        store.write(oid, repo.cache.read_verified(oid))
+    if large:
+        store.upload(oid, repo.cache.path(oid))
     else:
-        store.upload(oid, path)
+        store.write(oid, repo.cache.read_verified(oid))
 
 
 def _local_records(runs: RunCache) -> dict[str, StageLock]:
