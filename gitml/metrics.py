@@ -93,15 +93,11 @@ def diff_table(
     return md_table(header, body) if md else text_table(header, body)
 
 
-def diff_json(rows: Iterable[Row], precision: int) -> dict[str, dict[str, dict[str, Any]]]:
+def diff_json(rows: Iterable[Row]) -> dict[str, dict[str, dict[str, Any]]]:
+    """Rows as JSON: exact numbers (rounding is for people: tables and Markdown only)."""
     out: dict[str, dict[str, dict[str, Any]]] = {}
     for r in rows:
-        change = r.change
-        out.setdefault(r.path, {})[r.key] = {
-            "old": r.old,
-            "new": r.new,
-            "diff": None if change is None else round(change, precision),
-        }
+        out.setdefault(r.path, {})[r.key] = {"old": r.old, "new": r.new, "diff": r.change}
     return out
 
 

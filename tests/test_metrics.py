@@ -89,8 +89,9 @@ def test_metrics_diff_formats(history: dict[str, str], repo: Path) -> None:
     assert "| metrics.json | accuracy | 0.54 | 0.58 | +0.04 |" in md
     assert "| metrics.json | model | lin | tree | changed |" in md  # non-numeric
     data = json.loads(run_cli("metrics", "diff", history["c1"], history["c3"], "--json").out)
-    assert data["metrics.json"]["accuracy"] == {"old": 0.52, "new": 0.58, "diff": 0.06}
-    assert data["metrics.json"]["nested.loss"]["diff"] == -0.06
+    # JSON carries exact numbers: the float difference, not a rounded one
+    assert data["metrics.json"]["accuracy"] == {"old": 0.52, "new": 0.58, "diff": 0.58 - 0.52}
+    assert data["metrics.json"]["nested.loss"]["diff"] == 0.42 - 0.48
     text = run_cli("metrics", "diff", "main").out
     assert "accuracy" in text and "0.54" in text
     # unchanged rows only with --all
@@ -99,7 +100,8 @@ def test_metrics_diff_formats(history: dict[str, str], repo: Path) -> None:
     everything = json.loads(run_cli("metrics", "diff", "HEAD", "--all", "--json").out)
     assert everything["metrics.json"]["accuracy"]["diff"] == 0
     prec = json.loads(run_cli("metrics", "diff", "main", "--json", "--precision", "1").out)
-    assert prec["metrics.json"]["accuracy"]["diff"] == 0.0
+    assert prec["metrics.json"]["accuracy"]["diff"] == 0.58 - 0.54  # --precision is for people
+    assert "+0.0" in run_cli("metrics", "diff", "main", "--precision", "1").out
     assert state(repo) == before
 
 
@@ -127,7 +129,7 @@ def test_cached_metric_file_read_from_the_cache(repo: Path) -> None:
     set_params(repo, 0.3)
     assert run_cli("repro").code == 0
     data = json.loads(run_cli("metrics", "diff", c1, "--json").out)
-    assert data["eval/scores.yaml"]["auc"] == {"old": 0.52, "new": 0.56, "diff": 0.04}
+    assert data["eval/scores.yaml"]["auc"] == {"old": 0.52, "new": 0.56, "diff": 0.56 - 0.52}
 
 
 def test_params_diff(history: dict[str, str], repo: Path) -> None:
@@ -189,3 +191,17 @@ def test_report_stays_under_the_comment_limit(repo: Path) -> None:
 def test_unknown_full_sha_is_refused(history: dict[str, str], repo: Path) -> None:
     result = run_cli("metrics", "diff", "0" * 40)
     assert result.code == 2 and "unknown revision" in result.err
+
+
+def test_json_numbers_are_exact(repo: Path) -> None:
+    """issue 11 item 5: --json carries exact numbers; --precision rounds only the tables."""
+    write(repo / "gitml.yaml", "metrics: [m.json]\n")
+    write(repo / "m.json", '{"loss": 0.5, "auc": 0.9}')
+    commit(repo, "m1")
+    write(repo / "m.json", '{"loss": 0.426666, "auc": 0.9}')
+    data = json.loads(run_cli("metrics", "diff", "--json").out)
+    assert data == {"m.json": {"loss": {"old": 0.5, "new": 0.426666, "diff": 0.426666 - 0.5}}}
+    assert data["m.json"]["loss"]["diff"] != round(0.426666 - 0.5, 5)
+    assert "-0.07333" in run_cli("metrics", "diff").out
+    report = json.loads(run_cli("report", "HEAD", "--json").out)
+    assert report["metrics"]["m.json"]["loss"]["diff"] == 0.426666 - 0.5

@@ -67,7 +67,7 @@ def metrics_diff(
 
     result = run(repo_here(), a, b, paths=targets, all_rows=all_rows)
     if as_json:
-        click.echo(render.to_json(diff_json(result.rows, precision)))
+        click.echo(render.to_json(diff_json(result.rows)))
     elif result.rows:
         click.echo(diff_table(result.rows, result.a, result.b, precision, md=md))
 
@@ -95,7 +95,7 @@ def params_diff(
 
     result = run(repo_here(), a, b, all_rows=all_rows)
     if as_json:
-        click.echo(render.to_json(diff_json(result.rows, precision)))
+        click.echo(render.to_json(diff_json(result.rows)))
     elif result.rows:
         click.echo(diff_table(result.rows, result.a, result.b, precision, md=md, kind="Param"))
 
@@ -121,7 +121,7 @@ def report(base: str | None, fmt: str, fail_on: tuple[str, ...], precision: int)
     result = build_report(repo, base)
     failures = check_gates(result, fail_on)
     if fmt == "json":
-        data = result.to_json(precision)
+        data = result.to_json()
         data["gates"] = [{"expr": e, "failed": e in failures} for e in fail_on]
         click.echo(render.to_json(data))
     else:

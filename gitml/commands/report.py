@@ -32,11 +32,11 @@ class Report:
     stale: tuple[tuple[str, tuple[str, ...]], ...]
     dag: str  # mermaid
 
-    def to_json(self, precision: int) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         return {
             "base": self.base,
-            "metrics": diff_json(self.metrics, precision),
-            "params": diff_json(self.params, precision),
+            "metrics": diff_json(self.metrics),
+            "params": diff_json(self.params),
             "data": self.data.to_json(),
             "stale": {name: list(why) for name, why in self.stale},
             "dag": self.dag,
