@@ -463,7 +463,10 @@ def test_missing_param_is_reported(repo: Path) -> None:
     write(repo / "cfg.toml", "[opt]\ngamma = 0.9\n")
     got = status_json()
     assert list(got) == ["use_toml"]
-    assert any("opt.beta" in x["reason"] for x in got["use_toml"])
+    # issue 11 item 8: said once, as missing (not also as "changed 0.9 -> null")
+    assert got["use_toml"] == [{"reason": "params cfg.toml:opt.beta missing"}]
+    dry = run_cli("repro", "--dry").out
+    assert dry.count("opt.beta") == 1, dry
     res = run_cli("repro")
     assert res.code != 0
     assert "opt.beta" in res.err

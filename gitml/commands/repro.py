@@ -19,7 +19,7 @@ from gitml.pipeline.lock import StageLock
 from gitml.pipeline.project import load_dag
 from gitml.pipeline.runcache import run_key
 from gitml.pipeline.stage import Stage
-from gitml.pipeline.status import param_values, reasons
+from gitml.pipeline.status import param_values, stale_reasons
 from gitml.repo import Repo
 
 Action = Literal[
@@ -146,8 +146,8 @@ class _Scheduler:
         stage = self.dag.stages[name]
         if stage.frozen:
             return StageRun(name, "frozen")
-        params, missing = param_values(self.repo.root, stage, strict=False)
-        why = missing + reasons(stage, self.locks.get(name), execute.hash_of(self.repo), params)
+        hash_of = execute.hash_of(self.repo)
+        why = stale_reasons(self.repo.root, stage, self.locks.get(name), hash_of)
         if self.opt.force:
             why.insert(0, r.Forced())
         if self.opt.dry and not why:

@@ -84,7 +84,7 @@ def stale_stages(repo: Repo, targets: Sequence[str]) -> tuple[tuple[str, tuple[s
     from gitml.pipeline import execute
     from gitml.pipeline import lock as lockfile
     from gitml.pipeline.project import load_dag
-    from gitml.pipeline.status import param_values, reasons
+    from gitml.pipeline.status import stale_reasons
 
     dag = load_dag(repo)
     locks = lockfile.load(repo.root, repo.state)
@@ -96,8 +96,7 @@ def stale_stages(repo: Repo, targets: Sequence[str]) -> tuple[tuple[str, tuple[s
         stage = dag.stages[name]
         if stage.frozen:
             continue
-        params, missing = param_values(repo.root, stage, strict=False)
-        why = missing + reasons(stage, locks.get(name), hash_of, params)
+        why = stale_reasons(repo.root, stage, locks.get(name), hash_of)
         if why:
             stale.append((name, tuple(str(w) for w in why)))
     return tuple(stale)

@@ -79,6 +79,24 @@ def reasons(
     return found
 
 
+def stale_reasons(
+    root: str, stage: Stage, lock: StageLock | None, hash_of: HashOf
+) -> list[r.Reason]:
+    """Why `stage` must run, its missing params included (status, repro): a removed param
+    is said once, as missing, not also as a change to null."""
+    params, missing = param_values(root, stage, strict=False)
+    gone = [m.key for m in missing if isinstance(m, r.ParamMissing)]
+    return missing + [
+        why
+        for why in reasons(stage, lock, hash_of, params)
+        if not (
+            isinstance(why, r.ParamChanged)
+            and why.new is None
+            and any(why.key == k or why.key.startswith(k + ".") for k in gone)
+        )
+    ]
+
+
 def _param_reasons(old: ParamValues, new: ParamValues) -> list[r.Reason]:
     found: list[r.Reason] = []
     for file in sorted(old.keys() | new.keys()):
