@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import git, run_cli, write
+from conftest import chdir, git, run_cli, write
 
 PIPELINE = """\
 stages:
@@ -205,3 +205,19 @@ def test_json_numbers_are_exact(repo: Path) -> None:
     assert "-0.07333" in run_cli("metrics", "diff").out
     report = json.loads(run_cli("report", "HEAD", "--json").out)
     assert report["metrics"]["m.json"]["loss"]["diff"] == 0.426666 - 0.5
+
+
+def test_metrics_targets_are_relative_to_the_current_folder(
+    history: dict[str, str], repo: Path
+) -> None:
+    """issue 11 item 9: -t PATH is resolved from the current folder (like `status PATH`); a
+    named file found at none of the revisions is an error, not an empty table."""
+    with chdir(repo / "eval"):
+        data = json.loads(run_cli("metrics", "show", "-t", "scores.yaml", "--json").out)
+        assert data == {"workspace": {"eval/scores.yaml": {"auc": 0.58}}}
+        diff = json.loads(run_cli("metrics", "diff", "main", "-t", "scores.yaml", "--json").out)
+        assert diff["eval/scores.yaml"]["auc"]["new"] == 0.58
+        for args in (("show",), ("diff", "main")):
+            result = run_cli("metrics", *args, "-t", "nope.json")
+            assert result.code == 2 and result.out == ""
+            assert result.err == "error: nope.json: no such metrics file at any of the revisions\n"

@@ -10,10 +10,10 @@ from gitml import metrics, yamlio
 from gitml.declared import declared
 from gitml.errors import BadInputError
 from gitml.metrics import Row, Values
-from gitml.paths import check_relpath
 from gitml.pipeline.params import MISSING, lookup, parse_params
 from gitml.repo import Repo
 from gitml.revfiles import WORKSPACE, RevisionReader
+from gitml.tracked import rel_of
 
 
 @dataclass(frozen=True)
@@ -24,9 +24,18 @@ class DiffResult:
 
 
 def metric_files(repo: Repo, paths: Sequence[str] = ()) -> list[str]:
+    """Repo-relative metric files: `paths` (given relative to the current folder, like every
+    other command's paths), else those gitml.yaml declares."""
     if paths:
-        return [check_relpath(p, where="metrics") for p in paths]
+        return [rel_of(repo, p) for p in paths]
     return list(declared(repo).metrics)
+
+
+def _require_found(paths: Sequence[str], files: Sequence[str], found: dict[str, bool]) -> None:
+    """Files the user named must exist at one of the revisions at least."""
+    for path, rel in zip(paths, files, strict=True):
+        if not found.get(rel):
+            raise BadInputError(f"{path}: no such metrics file at any of the revisions")
 
 
 def read_metrics(reader: RevisionReader, path: str) -> Values | None:
@@ -51,10 +60,14 @@ def show(
     """{rev: {path: {metric: value}}}; a file absent at a revision is left out."""
     files = metric_files(repo, paths)
     out: dict[str, dict[str, Values]] = {}
+    seen: dict[str, bool] = {}
     for rev in revs or [WORKSPACE]:
         reader = RevisionReader(repo, rev)
         found = {path: read_metrics(reader, path) for path in files}
         out[rev] = {p: v for p, v in found.items() if v is not None}
+        seen.update((p, True) for p in out[rev])
+    if paths:
+        _require_found(paths, files, seen)
     return out
 
 
@@ -71,6 +84,8 @@ def metrics_diff(
     ra, rb = RevisionReader(repo, a), RevisionReader(repo, b)
     old = {p: read_metrics(ra, p) for p in files}
     new = {p: read_metrics(rb, p) for p in files}
+    if paths:
+        _require_found(paths, files, {p: old[p] is not None or new[p] is not None for p in files})
     return DiffResult(a, b, tuple(metrics.diff(old, new, all_rows=all_rows)))
 
 
