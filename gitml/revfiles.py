@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from gitml import scm, tracked
 from gitml.constants import LOCK_FILE_NAME
+from gitml.errors import BadInputError
 from gitml.hashing import HashInfo
 from gitml.pipeline import lock as lockfile
 from gitml.repo import Repo
@@ -22,11 +23,21 @@ class RevisionReader:
     def __init__(self, repo: Repo, rev: str) -> None:
         self.repo = repo
         self.rev = rev
-        self.sha = None if rev == WORKSPACE else scm.resolve(repo.root, rev)
+        self.unborn = False
+        self.sha: str | None = None
+        if rev != WORKSPACE:
+            try:
+                self.sha = scm.resolve(repo.root, rev)
+            except BadInputError:
+                if rev != "HEAD" or not scm.head_is_unborn(repo.root):
+                    raise
+                self.unborn = True  # before the first commit: compare with nothing, as Git does
         self._outs: dict[str, HashInfo] | None = None
 
     def read(self, rel: str) -> bytes | None:
         """The file's bytes at this revision, or None when it did not exist there."""
+        if self.unborn:
+            return None
         if self.sha is None:
             try:
                 with open(self.repo.abspath(rel), "rb") as f:

@@ -53,6 +53,17 @@ def is_tracked(root: str, rel: str) -> bool:
     return bool(_git(root, "ls-files", "-z", "--cached", "--", rel))
 
 
+def unstaged(root: str, rels: list[str]) -> list[str]:
+    """Of `rels`, those whose work-tree file is untracked or differs from the index: the
+    ones a `git add` would change."""
+    if not rels:
+        return []
+    args = ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames"]
+    out = _git(root, *args, "--", *rels).decode("utf-8").split("\0")
+    listed = {entry[3:] for entry in out if len(entry) > 3 and entry[1] != " "}
+    return [rel for rel in rels if rel in listed]
+
+
 def resolve(root: str, rev: str) -> str:
     """Full commit sha of `rev`, or a BadInputError naming it."""
     try:
@@ -172,6 +183,15 @@ def read_staged(root: str, rel: str) -> bytes | None:
         return _git(root, "cat-file", "blob", f":{rel}")
     except GitmlError:
         return None
+
+
+def head_is_unborn(root: str) -> bool:
+    """True when HEAD names a branch that has no commit yet (a new repository)."""
+    try:
+        _git(root, "symbolic-ref", "-q", "HEAD")
+    except GitmlError:
+        return False  # a detached HEAD always names a commit
+    return not is_commit(root, "HEAD")
 
 
 def is_commit(root: str, rev: str) -> bool:

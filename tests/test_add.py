@@ -179,3 +179,17 @@ def test_add_from_subfolder_and_commit(repo: Path) -> None:
     assert run_cli("status", "--check").code == 0
     assert object_path(repo, hash_bytes(b"two")).exists()
     assert "Nothing to commit" in run_cli("commit", "x.txt").out
+
+
+def test_re_adding_unchanged_data_asks_for_no_git_add(repo: Path) -> None:
+    """issue 11 item 15: the `git add` hint names only files `git add` would change."""
+    write(repo / "data.csv", "a,b\n1,2\n")
+    assert "git add .gitignore data.csv.gitml" in run_cli("add", "data.csv").out
+    git(repo, "add", "-A")
+    result = run_cli("add", "data.csv")
+    assert result.code == 0 and "unchanged: data.csv" in result.out
+    assert "git add" not in result.out
+    git(repo, "commit", "-qm", "data")
+    write(repo / "data.csv", "a,b\n1,3\n")
+    result = run_cli("add", "data.csv")
+    assert "git add data.csv.gitml" in result.out and ".gitignore" not in result.out

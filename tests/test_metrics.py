@@ -221,3 +221,17 @@ def test_metrics_targets_are_relative_to_the_current_folder(
             result = run_cli("metrics", *args, "-t", "nope.json")
             assert result.code == 2 and result.out == ""
             assert result.err == "error: nope.json: no such metrics file at any of the revisions\n"
+
+
+def test_params_diff_before_the_first_commit(gitrepo: Path) -> None:
+    """issue 11 item 15: with no commit yet, HEAD holds nothing: compare with nothing."""
+    assert run_cli("init").code == 0
+    write(gitrepo / "params.yaml", "train:\n  lr: 0.1\n")
+    write(gitrepo / "gitml.yaml", "stages:\n  t:\n    cmd: echo\n    params: [train]\n")
+    result = run_cli("params", "diff", "--all", "--json")
+    assert result.code == 0, result.err
+    assert json.loads(result.out) == {
+        "params.yaml": {"train.lr": {"old": None, "new": 0.1, "diff": None}}
+    }
+    assert run_cli("metrics", "diff").code == 0
+    assert run_cli("params", "diff", "nope").err == "error: unknown revision 'nope'\n"

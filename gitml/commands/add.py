@@ -46,13 +46,12 @@ def add(
         for rel, scan in scanned:
             assert scan is not None
             results.append(_record(repo, rel, scan.hash_info))
-            if scm.add_to_gitignore(repo.root, rel) or not scm.is_tracked(
-                repo.root, _gitignore_rel(rel)
-            ):
-                to_git_add.append(_gitignore_rel(rel))
-            to_git_add.append(pointer_rel_for(rel))
+            scm.add_to_gitignore(repo.root, rel)
+            to_git_add += [_gitignore_rel(rel), pointer_rel_for(rel)]
             relink_output(repo, rel, scan)
-    return AddResult(tuple(results), tuple(dict.fromkeys(to_git_add)))
+    # Only what `git add` would change: re-adding unchanged data asks for nothing.
+    pending = scm.unstaged(repo.root, list(dict.fromkeys(to_git_add)))
+    return AddResult(tuple(results), tuple(pending))
 
 
 def _check_targets(repo: Repo, paths: Sequence[str]) -> list[str]:
