@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import git, gitml_subprocess, run_cli, write
+from conftest import chdir, git, gitml_subprocess, run_cli, write
 
 from gitml import yamlio
 
@@ -343,3 +343,30 @@ def test_digits_example_end_to_end(repo: Path) -> None:
     assert "Running stage 'prepare'" not in out and "Running stage 'featurize'" not in out
     assert json.loads((repo / "metrics.json").read_text()) != metrics
     assert sys.executable  # the example's scripts ran with python3 from PATH
+
+
+def test_repro_pull_restores_a_teammates_run(chain: Path, tmp_path: Path) -> None:
+    """issue 11 item 6: `repro --pull` fetches the outs of a teammate's matching run record
+    from the remote and restores them instead of running the stage."""
+    git(chain, "add", "-A")
+    git(chain, "commit", "-qm", "pipeline")
+    assert run_cli("remote", "add", "-d", "store", str(tmp_path / "store")).code == 0
+    git(chain, "commit", "-qam", "remote")
+    assert run_cli("push").code == 0
+    write(chain / "raw.txt", "other\n")  # the teammate's run, pushed but never committed
+    repro()
+    assert ran(chain) == ["prepare", "train", "evaluate"]
+    model = (chain / "model.txt").read_bytes()
+    assert run_cli("push").code == 0
+
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(chain), str(clone))
+    with chdir(clone):
+        write(clone / "raw.txt", "other\n")
+        result = run_cli("repro", "--pull")
+        assert result.code == 0, result.err
+        assert "Stage 'prepare' restored from the run cache" in result.out
+        assert "Stage 'train' restored from the run cache" in result.out
+        assert ran(clone) in ([], ["evaluate"])  # metrics.json is not cached: may re-run
+        assert (clone / "model.txt").read_bytes() == model
+        assert run_cli("status", "--check").code == 0

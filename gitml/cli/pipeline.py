@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from gitml.cli import Exit, cli, repo_here, say, verbosity
 from gitml.errors import EXIT_ERROR
+
+if TYPE_CHECKING:
+    from gitml.hashing import HashInfo
 
 
 @cli.command()
@@ -41,8 +45,12 @@ def repro(
     from gitml.commands.repro import repro as run
 
     repo = repo_here()
+    fetch_outs: Callable[[Sequence[tuple[str, HashInfo]]], None] | None = None
     if pull:
         _pull_for_repro(repo)
+
+        def fetch_outs(outs: Sequence[tuple[str, HashInfo]]) -> None:
+            _pull_for_repro(repo, outs)
 
     def show(event: StageRun) -> None:
         if as_json:
@@ -66,7 +74,12 @@ def repro(
             click.echo(f"error: {event.error}", err=True)
 
     options = Options(
-        force=force, dry=dry, keep_going=keep_going, run_cache=not no_run_cache, jobs=jobs
+        force=force,
+        dry=dry,
+        keep_going=keep_going,
+        run_cache=not no_run_cache,
+        jobs=jobs,
+        fetch_outs=fetch_outs,
     )
     result = run(
         repo, targets, single=single, downstream=downstream, options=options, on_event=show
@@ -86,11 +99,12 @@ def repro(
         raise Exit(EXIT_ERROR)
 
 
-def _pull_for_repro(repo: Any) -> None:
+def _pull_for_repro(repo: Any, outs: Sequence[tuple[str, HashInfo]] | None = None) -> None:
+    """Fetch what the workspace needs (and the run records), or a run record's `outs`."""
     from gitml.commands.sync import fetch
     from gitml.used import Scope
 
-    result = fetch(repo, Scope())
+    result = fetch(repo, Scope(), outs=outs)
     if result.transfer.failed:
         say(f"warning: {len(result.transfer.failed)} object(s) could not be fetched")
 

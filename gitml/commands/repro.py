@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from gitml.errors import BadInputError, GitmlError
+from gitml.hashing import HashInfo
 from gitml.link import Linker
 from gitml.pipeline import execute
 from gitml.pipeline import lock as lockfile
@@ -53,6 +54,9 @@ class Options:
     keep_going: bool = False
     run_cache: bool = True
     jobs: int = 1
+    # `repro --pull`: fetches a run record's outs from the remote, so a teammate's run is
+    # restored instead of run again
+    fetch_outs: Callable[[Sequence[tuple[str, HashInfo]]], None] | None = None
 
 
 Event = Callable[[StageRun], None]
@@ -175,7 +179,7 @@ class _Scheduler:
         cache = execute.run_cache_of(self.repo)
         if self.opt.run_cache and not self.opt.force and not stage.always_changed:
             record = cache.get(key)
-            if record is not None and execute.restore(self.repo, stage, record, self.linker):
+            if record is not None and self._restore(stage, record):
                 self._save(name, StageLock(stage.cmd, deps, params, _flags(stage, record)))
                 return "restored", ""
         if self.on_event:
@@ -186,6 +190,14 @@ class _Scheduler:
         self._save(name, entry)
         cache.put(key, name, entry)
         return "ran", output
+
+    def _restore(self, stage: Stage, record: StageLock) -> bool:
+        if execute.restore(self.repo, stage, record, self.linker):
+            return True
+        if self.opt.fetch_outs is None:
+            return False
+        self.opt.fetch_outs([(e.path, e.hash_info) for e in record.outs if e.cache])
+        return execute.restore(self.repo, stage, record, self.linker)
 
     def _save(self, name: str, entry: StageLock) -> None:
         with self.write_lock:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from gitml import used
@@ -214,10 +214,12 @@ def fetch(
     jobs: int | None = None,
     progress: Progress | None = None,
     total: Totals | None = None,
+    outs: Sequence[used.Output] | None = None,
 ) -> SyncResult:
-    """Download every needed object missing from the cache, verifying each before it lands."""
+    """Download every needed object missing from the cache, verifying each before it lands:
+    those of `scope`, or of `outs` when given (e.g. a run record's)."""
     store = open_remote(repo.root, repo.config, remote)
-    outs = used.outputs(repo, scope)
+    outs = used.outputs(repo, scope) if outs is None else list(outs)
     first = used.expand(repo, outs)
     manifests = {info.digest for _, info in first.unknown}
     result = TransferResult()
