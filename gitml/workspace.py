@@ -58,6 +58,7 @@ class Hasher:
         store: ObjectStore | None = None,
         jobs: int | None = None,
         progress: Progress | None = None,
+        total: Progress | None = None,
     ) -> None:
         self.repo_root = os.path.realpath(repo_root)
         self.state = state
@@ -65,6 +66,7 @@ class Hasher:
         self.store = store
         self.jobs = jobs or min(8, 2 * (os.cpu_count() or 1))
         self.progress = progress
+        self.total = total  # told how many files each scan will count in `progress`
         self.leftovers: list[str] = []  # temp files of interrupted gitml writes, seen in walks
 
     def scan(self, abspath: str, rel_in_repo: str, *, need_tree: bool = True) -> Scanned | None:
@@ -82,6 +84,8 @@ class Hasher:
             return self._scan_dir(abspath, rel_in_repo, need_tree)
         if not stat.S_ISREG(st.st_mode):
             raise BadInputError(f"{rel_in_repo}: not a regular file or directory")
+        if self.total:
+            self.total(1)
         only = FileStat(os.path.basename(abspath), abspath, stat_key(st))
         digest = self.hash_files([only])[abspath]
         return Scanned(HashInfo(digest, st.st_size), None)
@@ -89,10 +93,14 @@ class Hasher:
     def _scan_dir(self, abspath: str, rel_in_repo: str, need_tree: bool) -> Scanned:
         started = now_ns()
         files = self.walk(abspath, rel_in_repo)
+        if self.total:
+            self.total(len(files))
         fingerprint = _fingerprint(files, started)
         if fingerprint is not None and not need_tree and self.store is None:
             known = self.state.get_tree(rel_in_repo, fingerprint)
             if known is not None:
+                if self.progress:
+                    self.progress(len(files))
                 return Scanned(known, None)
         digests = self.hash_files(files)
         tree = Tree.build(TreeEntry(f.rel, digests[f.abspath], f.key[2]) for f in files)

@@ -79,16 +79,38 @@ def repo_here() -> Repo:
     return find_repo()
 
 
+class Bar:
+    """A progress bar: call it with the units done; `more(n)` adds to the known total, which
+    turns on the percentage and the time left."""
+
+    def __init__(self, bar: Any) -> None:
+        self._bar = bar
+
+    def __call__(self, done: int) -> None:
+        self._bar.update(done)
+
+    def more(self, total: int) -> None:
+        self._bar.total = (self._bar.total or 0) + total
+        self._bar.refresh()
+
+
 @contextlib.contextmanager
-def progress_bar(desc: str, unit: str = "file") -> Iterator[Callable[[int], None] | None]:
-    """A tqdm bar on a terminal; None (no output at all) otherwise."""
+def progress_bar(desc: str, unit: str = "file") -> Iterator[Bar | None]:
+    """A tqdm bar on a terminal, None (and no output at all) otherwise. Counts read
+    `Adding: 10496 files [00:01, 8000.00 files/s]`; once the total is known,
+    `Pushing:  40%|####      | 400/1000 [00:01<00:01, 400.00 objects/s]`."""
     if _quiet() or not sys.stderr.isatty():
         yield None
         return
     from tqdm import tqdm
 
-    with tqdm(desc=desc, unit=unit, leave=False, file=sys.stderr) as bar:
-        yield bar.update
+    with tqdm(desc=desc, unit=f" {unit}s", leave=False, file=sys.stderr) as bar:
+        yield Bar(bar)
+
+
+def totals(bar: Bar | None) -> Callable[[int], None] | None:
+    """What a command takes as `total=`: the bar's `more`, or None without a bar."""
+    return bar.more if bar is not None else None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -6,7 +6,7 @@ import os
 
 import click
 
-from gitml.cli import Exit, cli, progress_bar, repo_here, say, verbosity
+from gitml.cli import Exit, cli, progress_bar, repo_here, say, totals, verbosity
 from gitml.errors import EXIT_DIFFERENCES, MissingObjectError
 
 
@@ -32,7 +32,7 @@ def add(paths: tuple[str, ...], jobs: int | None) -> None:
     from gitml.commands.add import add as run
 
     with progress_bar("Adding") as progress:
-        result = run(repo_here(), paths, jobs=jobs, progress=progress)
+        result = run(repo_here(), paths, jobs=jobs, progress=progress, total=totals(progress))
     for item in result.added:
         state = "added" if item.changed else "unchanged"
         say(f"{state}: {item.rel} ({item.hash_info.digest[:12]})")
@@ -61,7 +61,7 @@ def status(
         return
 
     with progress_bar("Checking") as progress:
-        result = run(repo_here(), targets, progress=progress)
+        result = run(repo_here(), targets, progress=progress, total=totals(progress))
     if as_json:
         click.echo(render.to_json(result.to_json()))
     elif result.clean:
@@ -87,7 +87,9 @@ def checkout(targets: tuple[str, ...], force: bool) -> None:
     from gitml.commands.checkout import checkout as run
 
     with progress_bar("Checkout") as progress:
-        result = run(repo_here(), targets, force=force, progress=progress)
+        result = run(
+            repo_here(), targets, force=force, progress=progress, total=totals(progress)
+        )
     if result.changed:
         say(
             f"{render.plural(result.added, 'file')} added, {result.modified} modified,"
@@ -168,7 +170,7 @@ def fsck(remote: str | None, jobs: int | None) -> None:
         return
 
     with progress_bar("Verifying", unit="object") as progress:
-        result = run(repo_here(), progress=progress)
+        result = run(repo_here(), progress=progress, total=totals(progress))
     for oid, where in result.corrupt:
         click.echo(f"corrupt: {oid} (moved to {where})", err=True)
     say(f"{result.checked} objects checked, {len(result.corrupt)} corrupt")

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from gitml.cli import Exit, cli, progress_bar, repo_here, say, verbosity
+from gitml.cli import Exit, cli, progress_bar, repo_here, say, totals, verbosity
 from gitml.errors import EXIT_DIFFERENCES, TransferError
 
 F = Callable[..., Any]
@@ -140,7 +140,7 @@ def push(targets: tuple[str, ...], as_json: bool, **kw: Any) -> None:
 
     scope = scope_of(targets, kw)
     with progress_bar("Pushing", unit="object") as progress:
-        result = run(repo_here(), scope, progress=progress, **kw)
+        result = run(repo_here(), scope, progress=progress, total=totals(progress), **kw)
     _report("pushed", result, as_json)
     if result.not_local:
         raise Exit(3)
@@ -157,7 +157,7 @@ def fetch(targets: tuple[str, ...], as_json: bool, **kw: Any) -> None:
 
     scope = scope_of(targets, kw)
     with progress_bar("Fetching", unit="object") as progress:
-        result = run(repo_here(), scope, progress=progress, **kw)
+        result = run(repo_here(), scope, progress=progress, total=totals(progress), **kw)
     _report("fetched", result, as_json)
 
 
@@ -174,7 +174,9 @@ def pull(targets: tuple[str, ...], as_json: bool, force: bool, **kw: Any) -> Non
 
     scope = scope_of(targets, kw)
     with progress_bar("Pulling", unit="object") as progress:
-        result = run(repo_here(), scope, force=force, progress=progress, **kw)
+        result = run(
+            repo_here(), scope, force=force, progress=progress, total=totals(progress), **kw
+        )
     co = result.checkout
     if co is not None and co.changed and not as_json:
         say(

@@ -32,13 +32,24 @@ class AddResult:
 
 
 def add(
-    repo: Repo, paths: Sequence[str], *, jobs: int | None = None, progress: Progress | None = None
+    repo: Repo,
+    paths: Sequence[str],
+    *,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+    total: Progress | None = None,
 ) -> AddResult:
     """Track `paths`: everything is checked before anything is written."""
     rels = _check_targets(repo, paths)
     with repo.lock():
         hasher = Hasher(
-            repo.root, repo.state, repo.ignore, store=repo.cache, jobs=jobs, progress=progress
+            repo.root,
+            repo.state,
+            repo.ignore,
+            store=repo.cache,
+            jobs=jobs,
+            progress=progress,
+            total=total,
         )
         scanned = [(rel, hasher.scan(repo.abspath(rel), rel)) for rel in rels]
         repo.cache.sync()  # objects are durable before any pointer names them

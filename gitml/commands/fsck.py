@@ -20,9 +20,13 @@ class FsckResult:
         return not self.corrupt
 
 
-def fsck(repo: Repo, *, progress: Progress | None = None) -> FsckResult:
+def fsck(
+    repo: Repo, *, progress: Progress | None = None, total: Progress | None = None
+) -> FsckResult:
     """Hash every object in the local cache; move mismatching ones to cache/quarantine/."""
     oids = list(repo.cache.iter_oids())
+    if total:
+        total(len(oids))
 
     def check(oid: str) -> bool:
         ok = repo.cache.verify(oid)

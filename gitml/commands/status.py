@@ -42,10 +42,14 @@ class StatusResult:
 
 
 def status(
-    repo: Repo, targets: Sequence[str] = (), *, progress: Progress | None = None
+    repo: Repo,
+    targets: Sequence[str] = (),
+    *,
+    progress: Progress | None = None,
+    total: Progress | None = None,
 ) -> StatusResult:
     """Compare every tracked output in the workspace with its pointer (read-only)."""
-    hasher = Hasher(repo.root, repo.state, repo.ignore, progress=progress)
+    hasher = Hasher(repo.root, repo.state, repo.ignore, progress=progress, total=total)
     stage_targets, path_targets = _split_targets(repo, targets)
     stages = stale_stages(repo, stage_targets) if stage_targets or not targets else ()
     changes = []
