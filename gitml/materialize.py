@@ -16,6 +16,7 @@ from gitml import cpus
 from gitml.bigio import DIRECT_MIN
 from gitml.hashing import HashInfo
 from gitml.link import Linker, LinkType
+from gitml.paths import ParentGuard, check_not_private
 from gitml.repo import Repo
 from gitml.statcache import StatKey, now_ns, stat_key
 from gitml.workspace import Progress, Scanned
@@ -103,6 +104,7 @@ def apply(
     files first, one task each, so they overlap with the small ones, which go in chunks of
     neighbours (one folder's files, mostly, so threads seldom share a folder's lock).
     """
+    _check_destinations(repo, plans)
     fresh: set[str] = set()  # folders made here: nothing stands in them yet
     for plan in plans:
         _clear(repo, plan)
@@ -133,6 +135,16 @@ def apply(
     with ThreadPoolExecutor(cpus.file_threads()) as pool:
         stats = [item for part in pool.map(place, tasks) for item in part]
     repo.state.put_many(stats, hashed_at_ns=now_ns())
+
+
+def _check_destinations(repo: Repo, plans: Sequence[Plan]) -> None:
+    """Refuse, before anything is written, any path whose folder resolves through a
+    symlink (see `ParentGuard`) or whose name leads into .git or .gitml."""
+    guard = ParentGuard(repo.root)
+    for plan in plans:
+        for rel in (plan.out_rel, *plan.delete, *(r for r, _ in plan.write)):
+            check_not_private(rel, where=plan.out_rel)
+            guard.check(repo.abspath(rel))
 
 
 def _clear(repo: Repo, plan: Plan) -> None:

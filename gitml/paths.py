@@ -6,6 +6,7 @@ import os
 import posixpath
 import re
 
+from gitml.constants import CACHE_DIR, GITML_DIR
 from gitml.errors import UnsafePathError
 
 # A path that is already safe and normal: '/'-separated names, none empty, '.' or '..',
@@ -21,6 +22,8 @@ def check_relpath(path: str, *, where: str) -> str:
     `where` names the file or entry the path came from, for the message.
     """
     if isinstance(path, str) and _PLAIN.fullmatch(path):
+        if ".git" in path.lower():
+            check_not_private(path, where=where)
         return path
     if not isinstance(path, str) or not path:
         raise UnsafePathError(f"{where}: empty path")
@@ -34,7 +37,30 @@ def check_relpath(path: str, *, where: str) -> str:
     norm = posixpath.normpath(path)
     if norm == ".":
         raise UnsafePathError(f"{where}: path {path!r} names no file")
+    check_not_private(norm, where=where)
     return norm
+
+
+# Folders no tracked path may enter: Git's own (a written `.git/config` or `.git/commondir`
+# runs commands on the next `git status`) and gitml's (cache, secrets in config.local.yaml).
+# Compared case-insensitively and without trailing dots or spaces, as Git itself does:
+# `.GIT` is `.git` on macOS and Windows file systems.
+_PRIVATE = frozenset((".git", ".gitml"))
+# ...except the objects in the cache: with `cache.type: symlink` workspace files link there.
+_CACHE_OBJECTS = f"{GITML_DIR}/{CACHE_DIR}/"
+
+
+def is_private(rel: str) -> bool:
+    """True if a component of POSIX `rel` is `.git` or `.gitml` (in any case)."""
+    lowered = rel.lower()
+    if ".git" not in lowered:
+        return False
+    return any(part.rstrip(". ") in _PRIVATE for part in lowered.split("/"))
+
+
+def check_not_private(rel: str, *, where: str) -> None:
+    if is_private(rel):
+        raise UnsafePathError(f"{where}: path {rel!r} leads into .git or .gitml")
 
 
 def is_within(path: str, root: str) -> bool:
@@ -47,6 +73,54 @@ def check_inside(root: str, abspath: str, *, what: str) -> None:
     real = os.path.realpath(abspath)
     if not is_within(real, os.path.realpath(root)):
         raise UnsafePathError(f"{what}: {abspath} resolves outside the repository ({real})")
+
+
+def check_real_inside(root: str, abspath: str, *, what: str) -> str:
+    """The real path of `abspath`; refuses one that resolves (through symlinks) outside
+    the real `root` or into its .git or .gitml."""
+    real_root = os.path.realpath(root)
+    try:
+        real = os.path.realpath(abspath, strict=True)
+    except FileNotFoundError:
+        real = os.path.realpath(abspath)
+    except OSError as e:  # ELOOP: a symlink loop
+        raise UnsafePathError(f"{what}: symlink loop ({e.strerror})") from e
+    if not is_within(real, real_root):
+        raise UnsafePathError(f"{what}: resolves outside the repository")
+    rel = to_posix_rel(real_root, real)
+    if real != real_root and is_private(rel) and not rel.startswith(_CACHE_OBJECTS):
+        raise UnsafePathError(f"{what}: resolves into .git or .gitml")
+    return real
+
+
+class ParentGuard:
+    """Refuses workspace paths whose folder resolves through a symlink.
+
+    A folder Git tracks as a symlink (`lnk -> .git`) would otherwise redirect a write to
+    `lnk/info/attributes` into Git's own folder. Each distinct folder is checked once
+    (a 20,000-file checkout has a few hundred), so the cost is one realpath per folder.
+    """
+
+    def __init__(self, root: str) -> None:
+        self.root = os.path.abspath(root)
+        self.real_root = os.path.realpath(root)
+        self._ok: set[str] = {self.root}
+
+    def check(self, abspath: str) -> None:
+        """Refuse `abspath` unless its parent folder is the same path once resolved."""
+        folder = os.path.dirname(abspath)
+        if folder in self._ok:
+            return
+        rel = os.path.relpath(folder, self.root)
+        if rel == os.pardir or rel.startswith(os.pardir + os.sep):
+            raise UnsafePathError(f"{abspath}: not inside the repository")
+        lexical = os.path.join(self.real_root, rel)
+        if os.path.realpath(folder) != lexical:
+            shown = rel.replace(os.sep, "/")
+            raise UnsafePathError(
+                f"{shown}: folder is or passes through a symlink; gitml does not write through it"
+            )
+        self._ok.add(folder)
 
 
 def to_posix_rel(root: str, abspath: str) -> str:

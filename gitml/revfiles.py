@@ -7,14 +7,18 @@ Nothing is checked out.
 
 from __future__ import annotations
 
+import posixpath
+
 from gitml import scm, tracked
 from gitml.constants import LOCK_FILE_NAME
-from gitml.errors import BadInputError
+from gitml.errors import BadInputError, UnsafePathError
 from gitml.hashing import HashInfo
+from gitml.paths import check_real_inside, is_private
 from gitml.pipeline import lock as lockfile
 from gitml.repo import Repo
 
 WORKSPACE = "workspace"
+_MAX_LINKS = 8
 
 
 class RevisionReader:
@@ -39,12 +43,14 @@ class RevisionReader:
         if self.unborn:
             return None
         if self.sha is None:
+            path = self.repo.abspath(rel)
+            check_real_inside(self.repo.root, path, what=rel)
             try:
-                with open(self.repo.abspath(rel), "rb") as f:
+                with open(path, "rb") as f:
                     return f.read()
             except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
                 return None
-        data = scm.read_at(self.repo.root, self.sha, rel)
+        data = _read_git(self.repo.root, self.sha, rel)
         if data is not None:
             return data
         info = self._cached_outputs().get(rel)
@@ -56,6 +62,33 @@ class RevisionReader:
         if self._outs is None:
             self._outs = _outputs_at(self.repo, self.sha or "")
         return self._outs
+
+
+def _read_git(root: str, sha: str, rel: str) -> bytes | None:
+    """`rel`'s bytes in the tree of `sha`; a symlink is followed inside that tree only."""
+    path = rel
+    for _ in range(_MAX_LINKS):
+        entry = scm.read_entry_at(root, sha, path)
+        if entry is None:
+            return None
+        is_link, data = entry
+        if not is_link:
+            return data
+        path = _link_target(rel, path, data)
+    raise UnsafePathError(f"{rel}: too many levels of symlinks at revision {sha[:12]}")
+
+
+def _link_target(rel: str, link: str, target: bytes) -> str:
+    """The repo-relative path a committed symlink names; refuses one that leaves the tree
+    (absolute, or '..' above the root) or leads into .git or .gitml."""
+    text = target.decode("utf-8", "surrogateescape")
+    joined = posixpath.normpath(posixpath.join(posixpath.dirname(link), text))
+    if text.startswith("/") or joined == ".." or joined.startswith("../") or is_private(joined):
+        raise UnsafePathError(
+            f"{rel}: a symlink that leads outside the repository (or into .git/.gitml);"
+            " gitml does not read it"
+        )
+    return joined
 
 
 def _outputs_at(repo: Repo, sha: str) -> dict[str, HashInfo]:

@@ -11,7 +11,7 @@ import subprocess
 from typing import Any
 
 from gitml import atomic
-from gitml.errors import BadInputError, GitmlError
+from gitml.errors import BadInputError, GitmlError, UnsafePathError
 
 
 def find_git_root(start: str) -> str | None:
@@ -85,15 +85,58 @@ def files_at(root: str, rev: str, suffix: str) -> list[str]:
 
 
 def read_at(root: str, rev: str, rel: str) -> bytes | None:
-    """The bytes of `rel` at `rev`, or None if it does not exist there (or is a folder)."""
-    sha = rev if _is_sha(rev) else resolve(root, rev)  # callers pass resolved shas back in
-    spec = f"{sha}:{rel}"
-    out = _git(root, "cat-file", "--batch", data=spec.encode("utf-8") + b"\n")
-    header, _, rest = out.partition(b"\n")
-    fields = header.split()
-    if len(fields) < 3 or fields[1] != b"blob":
+    """The bytes of `rel` at `rev`, or None if it does not exist there (or is a folder).
+
+    A symlink is refused: its blob holds the link's target, not a file's content."""
+    entry = read_entry_at(root, rev, rel)
+    if entry is None:
         return None
-    return rest[: int(fields[2])]
+    is_link, data = entry
+    if is_link:
+        raise UnsafePathError(f"{rel} is a symlink at revision {rev[:12]}; gitml does not read it")
+    return data
+
+
+def read_entry_at(root: str, rev: str, rel: str) -> tuple[bool, bytes] | None:
+    """(is a symlink, blob bytes) of `rel` at `rev`; None if no blob is there.
+
+    One `git cat-file --batch` reads the parent folder's tree (for the entry's mode: `cat-file`
+    does not print it in Git before 2.45) and the blob."""
+    sha = rev if _is_sha(rev) else resolve(root, rev)  # callers pass resolved shas back in
+    parent, _, name = rel.rpartition("/")
+    tree_spec = f"{sha}:{parent}" if parent else f"{sha}^{{tree}}"
+    out = _git(root, "cat-file", "--batch", data=f"{tree_spec}\n{sha}:{rel}\n".encode())
+    tree, pos = _batch_object(out, 0)
+    blob, _ = _batch_object(out, pos)
+    if tree is None or blob is None or tree[0] != b"tree" or blob[0] != b"blob":
+        return None
+    mode = _tree_mode(tree[1], name.encode("utf-8"), tree[2])
+    return mode == b"120000", blob[1]
+
+
+def _batch_object(out: bytes, pos: int) -> tuple[tuple[bytes, bytes, int] | None, int]:
+    """One object of `cat-file --batch` output at `pos`: ((type, bytes, raw id length), next)."""
+    end = out.find(b"\n", pos)
+    if end < 0:
+        return None, len(out)
+    fields = out[pos:end].split()
+    if len(fields) < 3:  # "<spec> missing" or "ambiguous"
+        return None, end + 1
+    size = int(fields[2])
+    start = end + 1
+    return (fields[1], out[start : start + size], len(fields[0]) // 2), start + size + 1
+
+
+def _tree_mode(tree: bytes, name: bytes, id_len: int) -> bytes | None:
+    """The mode of entry `name` in a raw tree object (`<mode> <name>\\0<raw id>` each)."""
+    pos = 0
+    while pos < len(tree):
+        space = tree.index(b" ", pos)
+        nul = tree.index(b"\0", space)
+        if tree[space + 1 : nul] == name:
+            return tree[pos:space]
+        pos = nul + 1 + id_len
+    return None
 
 
 def add_to_gitignore(root: str, rel: str) -> bool:

@@ -6,10 +6,10 @@ import os
 from collections.abc import Sequence
 
 from gitml import scm, yamlio
-from gitml.constants import GITML_DIR, POINTER_SUFFIX
+from gitml.constants import POINTER_SUFFIX
 from gitml.errors import BadInputError
 from gitml.hashing import HashInfo
-from gitml.paths import check_inside, to_posix_rel
+from gitml.paths import ParentGuard, check_not_private, check_real_inside, is_private, to_posix_rel
 from gitml.pointer import Pointer, data_rel_for, pointer_rel_for
 from gitml.repo import Repo
 
@@ -27,10 +27,8 @@ def load_pointer(repo: Repo, rel: str) -> Pointer:
 
 def parse_pointer(rel: str, data: object) -> Pointer:
     pointer = Pointer.from_dict(rel, data)  # type: ignore[arg-type]
-    for out in pointer.outs:
-        out_rel = pointer.out_rel(out)
-        if out_rel.startswith(GITML_DIR + "/") or out_rel in (".git", GITML_DIR):
-            raise BadInputError(f"{rel}: output {out.path!r} points into {out_rel.split('/')[0]}")
+    for i, out in enumerate(pointer.outs):
+        check_not_private(pointer.out_rel(out), where=f"{rel}: outs[{i}].path")
     return pointer
 
 
@@ -46,13 +44,13 @@ def write_pointer(repo: Repo, pointer: Pointer) -> None:
 def rel_of(repo: Repo, path: str) -> str:
     """A user-given path (relative to the cwd) as a safe repo-relative POSIX path."""
     abspath = os.path.abspath(path)
-    check_inside(repo.root, abspath, what=path)
+    check_real_inside(repo.root, abspath, what=path)
     rel = to_posix_rel(repo.root, abspath)
     if rel == "." or rel.startswith("../"):
         raise BadInputError(f"{path}: not a path inside the repository")
-    first = rel.split("/")[0]
-    if first in (".git", GITML_DIR):
-        raise BadInputError(f"{path}: gitml does not track files inside {first}/")
+    if is_private(rel):
+        raise BadInputError(f"{path}: gitml does not track files inside .git or .gitml")
+    ParentGuard(repo.root).check(abspath)
     return rel
 
 

@@ -14,7 +14,7 @@ from gitml.errors import BadInputError, UnsafePathError
 from gitml.hashing import HashInfo, hash_bytes, hash_file
 from gitml.ignore import IgnoreRules
 from gitml.odb import ObjectStore
-from gitml.paths import is_within
+from gitml.paths import check_real_inside, is_within
 from gitml.statcache import RACY_WINDOW_NS, StatCache, StatKey, now_ns, stat_key
 from gitml.tree import Tree, TreeEntry
 
@@ -75,7 +75,7 @@ class Hasher:
         With `need_tree=False` a directory whose every file has the same stat as at its last
         hashing is answered from the state database without building its manifest.
         """
-        self._check_link(abspath)  # also when missing: a symlinked parent may lead outside
+        self._check_link(abspath, rel_in_repo)  # also when missing: a parent may be a symlink
         try:
             st = os.stat(abspath)
         except FileNotFoundError:
@@ -112,13 +112,19 @@ class Hasher:
         return Scanned(info, tree)
 
     def walk(self, top: str, rel_in_repo: str) -> list[FileStat]:
-        """Every file below `top`, minus .gitmlignore matches; refuses escaping symlinks."""
+        """Every file below `top`, minus .gitmlignore matches.
+
+        A symlink is followed (its target stored as a regular file or folder) only when it
+        resolves inside the repository and not into .git or .gitml; a link to a folder that
+        holds the walk's own position (a loop) is refused.
+        """
         found: list[FileStat] = []
         append = found.append
-        stack = [(top, "")]
+        # (folder, prefix, real paths of the folders the walk entered through the top or a link)
+        stack: list[tuple[str, str, tuple[str, ...]]] = [(top, "", (os.path.realpath(top),))]
         ignore = self.ignore or None
         while stack:
-            folder, prefix = stack.pop()
+            folder, prefix, entered = stack.pop()
             with os.scandir(folder) as it:
                 for entry in it:
                     if ignore is None and entry.is_file(follow_symlinks=False):  # the hot path
@@ -130,23 +136,27 @@ class Hasher:
                         append(FileStat(prefix + entry.name, entry.path, key))
                         continue
                     rel = prefix + entry.name
+                    inner = entered
                     if entry.is_symlink():
-                        self._check_link(entry.path)
+                        real = self._check_link(entry.path, f"{rel_in_repo}/{rel}")
+                        if entry.is_dir():
+                            _check_no_loop(real, folder, entered, f"{rel_in_repo}/{rel}")
+                            inner = (*entered, real)
                     is_dir = entry.is_dir()
                     if ignore is not None and ignore.ignored(f"{rel_in_repo}/{rel}", is_dir=is_dir):
                         continue
                     if is_dir:
-                        stack.append((entry.path, rel + "/"))
+                        stack.append((entry.path, rel + "/", inner))
                     elif is_leftover(entry.name):
                         self.leftovers.append(entry.path)
                     elif entry.is_file():
                         append(FileStat(rel, entry.path, stat_key(entry.stat())))
         return found
 
-    def _check_link(self, abspath: str) -> None:
-        real = os.path.realpath(abspath)
-        if not is_within(real, self.repo_root):
-            raise UnsafePathError(f"{abspath} is a symlink that resolves outside the repository")
+    def _check_link(self, abspath: str, shown: str | None = None) -> str:
+        """The real path of `abspath`; refuses a symlink loop, or a path that resolves
+        outside the repository or into its .git or .gitml."""
+        return check_real_inside(self.repo_root, abspath, what=shown or abspath)
 
     def hash_files(self, files: Sequence[FileStat]) -> dict[str, str]:
         """abspath -> digest for `files`, from the stat cache where it is fresh."""
@@ -187,3 +197,10 @@ class Hasher:
         if self.progress:
             self.progress(len(files))
         return out
+
+
+def _check_no_loop(real: str, folder: str, entered: tuple[str, ...], shown: str) -> None:
+    """Refuse a link to a folder that contains where the walk stands (it would never end)."""
+    here = os.path.realpath(folder)
+    if any(is_within(position, real) for position in (*entered, here)):
+        raise UnsafePathError(f"{shown}: symlink loop (it leads back to a folder above it)")

@@ -8,6 +8,7 @@ from typing import Any
 
 from gitml import yamlio
 from gitml.errors import BadInputError
+from gitml.paths import check_real_inside
 
 DEFAULT_PARAMS = "params.yaml"
 MISSING: Any = object()
@@ -38,6 +39,7 @@ def parse_params(raw: bytes, where: str) -> dict[str, Any]:
 
 def read_params(root: str, rel: str) -> dict[str, Any]:
     path = os.path.join(root, *rel.split("/"))
+    check_real_inside(root, path, what=f"params file {rel}")
     try:
         with open(path, "rb") as f:
             raw = f.read()

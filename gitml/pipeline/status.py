@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from gitml.errors import UnsafePathError
 from gitml.hashing import HashInfo
 from gitml.pipeline import reasons as r
 from gitml.pipeline.lock import StageLock
@@ -24,6 +25,8 @@ def param_values(root: str, stage: Stage, *, strict: bool) -> tuple[ParamValues,
         if ref.file not in files:
             try:
                 files[ref.file] = read_params(root, ref.file)
+            except UnsafePathError:
+                raise  # never read, never shown: a link that leads outside the repository
             except Exception:
                 if strict:
                     raise
