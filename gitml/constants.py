@@ -23,4 +23,5 @@ LOCK_FILE_NAME = "gitml.lock"
 DEFAULT_CACHE_TYPE = ("reflink", "copy")
 LINK_TYPES = ("reflink", "hardlink", "symlink", "copy")
 
-LOCK_TIMEOUT_S = 3.0
+LOCK_TIMEOUT_S = 3.0  # a command waits this long for another gitml process, then fails
+HOOK_LOCK_TIMEOUT_S = 600.0  # a post-checkout/post-merge hook queues behind it this long

@@ -5,12 +5,12 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from gitml import config as config_mod
 from gitml import repolock, scm
-from gitml.constants import CACHE_DIR, GITML_DIR, LOCK_FILE, LOCK_TIMEOUT_S, STATE_DB, TMP_DIR
+from gitml.constants import CACHE_DIR, GITML_DIR, LOCK_FILE, STATE_DB, TMP_DIR
 from gitml.errors import NotARepoError
 from gitml.ignore import IgnoreRules
 from gitml.odb import ObjectStore
@@ -20,6 +20,7 @@ from gitml.statcache import StatCache
 @dataclass
 class Repo:
     root: str
+    lock_wait: repolock.Wait = field(default_factory=repolock.Wait, compare=False)
 
     @property
     def gitml_dir(self) -> str:
@@ -49,9 +50,11 @@ class Repo:
         return os.path.join(self.root, *rel.split("/"))
 
     @contextlib.contextmanager
-    def lock(self, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
-        """The repository write lock; a second writer waits `timeout` s, then fails."""
-        with repolock.hold(os.path.join(self.tmp_dir, LOCK_FILE), timeout):
+    def lock(self, timeout: float | None = None) -> Iterator[None]:
+        """The repository write lock; a second writer waits (`timeout` s, else as
+        `lock_wait` says: 3 s for commands, long for hooks), then fails."""
+        wait = self.lock_wait if timeout is None else repolock.Wait(timeout)
+        with repolock.hold(os.path.join(self.tmp_dir, LOCK_FILE), wait):
             yield
 
 

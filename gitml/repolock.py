@@ -1,8 +1,9 @@
-"""The repository write lock: an flock on `.gitml/tmp/lock`, waited for briefly.
+"""The repository write lock: an flock on `.gitml/tmp/lock`, waited for a while.
 
 A kernel lock is released when its process dies (kill -9 included), so a crash never leaves
 the repository locked. (The filelock package does the same, but costs ~16 ms to import,
-which was a sixth of a no-op `repro`.)
+which was a sixth of a no-op `repro`.) The holder writes its pid into the file, so a waiter
+can say which process it waits for.
 """
 
 from __future__ import annotations
@@ -11,34 +12,73 @@ import contextlib
 import fcntl
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
+from gitml.constants import LOCK_TIMEOUT_S
 from gitml.errors import LockedError
 
 _POLL_S = 0.05
 
+OnWait = Callable[[int | None], None]  # told once, with the holder's pid (None: unknown)
+
+
+@dataclass(frozen=True)
+class Wait:
+    """How long a writer waits for another one: interactive commands briefly, hooks long."""
+
+    timeout: float = LOCK_TIMEOUT_S
+    on_wait: OnWait | None = None
+
 
 @contextlib.contextmanager
-def hold(path: str, timeout: float) -> Iterator[None]:
-    """Hold the lock at `path`; wait up to `timeout` s for another holder, then fail."""
+def hold(path: str, wait: Wait) -> Iterator[None]:
+    """Hold the lock at `path`; wait up to `wait.timeout` s for another holder, then fail."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise LockedError(
-                        f"another gitml process is writing to this repository (lock: {path})",
-                        hint="wait for it to finish, then run the command again",
-                    ) from None
-                time.sleep(_POLL_S)
+        _acquire(fd, path, wait)
         try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
             yield
         finally:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def _acquire(fd: int, path: str, wait: Wait) -> None:
+    deadline = time.monotonic() + wait.timeout
+    told = False
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise LockedError(
+                    f"another gitml process{_pid_text(fd)} is writing to this repository"
+                    f" (lock: {path})",
+                    hint="wait for it to finish, then run the command again",
+                ) from None
+            if not told and wait.on_wait is not None:
+                wait.on_wait(holder(fd))
+                told = True
+            time.sleep(_POLL_S)
+
+
+def holder(fd: int) -> int | None:
+    """The pid the lock's holder wrote (None: not written yet, or unreadable)."""
+    try:
+        text = os.pread(fd, 32, 0).decode("ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return int(text) if text.isdigit() else None
+
+
+def _pid_text(fd: int) -> str:
+    pid = holder(fd)
+    return "" if pid is None else f" (pid {pid})"

@@ -107,13 +107,23 @@ def checkout(targets: tuple[str, ...], force: bool) -> None:
 @cli.command()
 @click.argument("targets", nargs=-1)
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), help="Threads for hashing.")
+@click.option(
+    "-f",
+    "--force",
+    is_flag=True,
+    help="Also record stages whose cmd, deps or params changed since they last ran.",
+)
 @verbosity
-def commit(targets: tuple[str, ...], jobs: int | None) -> None:
-    """Record the current content of tracked data into its pointers."""
+def commit(targets: tuple[str, ...], jobs: int | None, force: bool) -> None:
+    """Record the current content of tracked data into its pointers and gitml.lock.
+
+    A stage whose cmd, deps or params changed since it last ran is refused without --force:
+    its outs were not built from them ('gitml repro' rebuilds them).
+    """
     from gitml.commands.commit import commit as run
 
     with progress_bar("Committing") as progress:
-        result = run(repo_here(), targets, jobs=jobs, progress=progress)
+        result = run(repo_here(), targets, force=force, jobs=jobs, progress=progress)
     changed = [a.rel for a in result.pointers.added if a.changed] + list(result.stages)
     say(f"updated: {', '.join(changed)}" if changed else "Nothing to commit.")
 

@@ -88,7 +88,10 @@ def hook(name: str, args: tuple[str, ...]) -> None:
     if name == "pre-commit":
         _report(run.pre_commit(root), "commit", "git commit --no-verify")
     elif name in ("post-checkout", "post-merge"):
-        outcome = run.post_checkout(root, args) if name == "post-checkout" else run.post_merge(root)
+        if name == "post-checkout":
+            outcome = run.post_checkout(root, args, on_wait=_waiting)
+        else:
+            outcome = run.post_merge(root, on_wait=_waiting)
         _checked_out(outcome)
     elif name == "pre-push":
         _pre_push(root, args)
@@ -115,6 +118,11 @@ def _report(problems: Sequence[Problem | str], what: str, skip: str) -> None:
             f"gitml: {what} stopped ({len(problems)} problem(s)); skip with '{skip}'", err=True
         )
         raise Exit(EXIT_DIFFERENCES)
+
+
+def _waiting(pid: int | None) -> None:
+    who = "another gitml process" + ("" if pid is None else f" (pid {pid})")
+    click.echo(f"gitml: waiting for {who} to finish ...", err=True)
 
 
 def _checked_out(outcome: CheckoutOutcome) -> None:

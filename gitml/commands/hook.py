@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from gitml.hashing import HashInfo
     from gitml.remote import TransferResult
     from gitml.repo import Repo
+    from gitml.repolock import OnWait
     from gitml.workspace import Hasher
 
 Output = tuple[str, "HashInfo"]
@@ -147,7 +148,11 @@ class CheckoutOutcome:
 
 
 def post_checkout(
-    root: str, args: Sequence[str], env: Mapping[str, str] = os.environ
+    root: str,
+    args: Sequence[str],
+    env: Mapping[str, str] = os.environ,
+    *,
+    on_wait: OnWait | None = None,
 ) -> CheckoutOutcome:
     """`gitml checkout` after a branch checkout (Git's 3rd argument, or the framework's
     PRE_COMMIT_CHECKOUT_TYPE, is 1); file checkouts and rebases are left alone."""
@@ -160,23 +165,34 @@ def post_checkout(
         return CheckoutOutcome(skipped="a file checkout")
     if old and old == new:
         return CheckoutOutcome(skipped="HEAD did not move")
-    return _checkout(root)
+    return _checkout(root, on_wait)
 
 
-def post_merge(root: str) -> CheckoutOutcome:
-    return _checkout(root)
+def post_merge(root: str, *, on_wait: OnWait | None = None) -> CheckoutOutcome:
+    return _checkout(root, on_wait)
 
 
-def _checkout(root: str) -> CheckoutOutcome:
+def _checkout(root: str, on_wait: OnWait | None) -> CheckoutOutcome:
+    """`gitml checkout` of the pointers in the work tree when the lock is got.
+
+    Two quick `git checkout`s run two hooks; the second queues behind the first (up to
+    HOOK_LOCK_TIMEOUT_S, not the 3 s of a command) instead of giving up. Neither uses the
+    commit it was called for: each restores what the work tree's pointers say once it holds
+    the lock, so whichever runs last leaves the data matching the final HEAD.
+    """
     for state in ("rebase-merge", "rebase-apply"):
         if os.path.exists(scm.git_path(root, state)):
             return CheckoutOutcome(skipped="a rebase is in progress")
     from gitml.commands.checkout import checkout
+    from gitml.constants import HOOK_LOCK_TIMEOUT_S
     from gitml.errors import GitmlError, UncommittedChangeError
     from gitml.repo import find_repo
+    from gitml.repolock import Wait
 
     try:
-        result = checkout(find_repo(root))
+        repo = find_repo(root)
+        repo.lock_wait = Wait(HOOK_LOCK_TIMEOUT_S, on_wait)
+        result = checkout(repo)
     except UncommittedChangeError as e:
         return CheckoutOutcome(warning=f"data not updated: {e}")
     except GitmlError as e:

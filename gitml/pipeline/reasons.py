@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 
 def _show(value: Any) -> str:
@@ -13,6 +13,10 @@ def _show(value: Any) -> str:
 
 @dataclass(frozen=True)
 class Reason:
+    # True: what the stage is built from (cmd, deps, params) differs from its last run, so
+    # its recorded outs did not come from it; `gitml commit` refuses these without --force
+    inputs: ClassVar[bool] = False
+
     def __str__(self) -> str:
         return self.text()
 
@@ -28,6 +32,8 @@ class NotInLock(Reason):
 
 @dataclass(frozen=True)
 class CmdChanged(Reason):
+    inputs = True
+
     old: str
     new: str
 
@@ -37,6 +43,8 @@ class CmdChanged(Reason):
 
 @dataclass(frozen=True)
 class DepChanged(Reason):
+    inputs = True
+
     path: str
 
     def text(self) -> str:
@@ -45,6 +53,8 @@ class DepChanged(Reason):
 
 @dataclass(frozen=True)
 class DepAdded(Reason):
+    inputs = True
+
     path: str
 
     def text(self) -> str:
@@ -53,6 +63,8 @@ class DepAdded(Reason):
 
 @dataclass(frozen=True)
 class DepMissing(Reason):
+    inputs = True
+
     path: str
 
     def text(self) -> str:
@@ -61,6 +73,8 @@ class DepMissing(Reason):
 
 @dataclass(frozen=True)
 class ParamChanged(Reason):
+    inputs = True
+
     key: str
     old: Any
     new: Any
@@ -71,6 +85,8 @@ class ParamChanged(Reason):
 
 @dataclass(frozen=True)
 class ParamMissing(Reason):
+    inputs = True
+
     key: str
 
     def text(self) -> str:
