@@ -6,7 +6,7 @@ import os
 
 import click
 
-from gitml.cli import Exit, cli, progress_bar, repo_here, say, verbosity
+from gitml.cli import Exit, cli, progress_bar, repo_here, say, verbosity, warn
 from gitml.errors import EXIT_DIFFERENCES, MissingObjectError
 
 
@@ -36,6 +36,7 @@ def add(paths: tuple[str, ...], jobs: int | None) -> None:
     for item in result.added:
         state = "added" if item.changed else "unchanged"
         say(f"{state}: {item.rel} ({item.hash_info.digest[:12]})")
+    warn(result.warnings)
     if result.to_git_add:
         say(f"\nTo track the changes with git, run:\n\n\tgit add {' '.join(result.to_git_add)}")
 
@@ -88,6 +89,7 @@ def checkout(targets: tuple[str, ...], force: bool) -> None:
 
     with progress_bar("Checkout") as progress:
         result = run(repo_here(), targets, force=force, progress=progress)
+    warn(result.warnings)
     if result.changed:
         say(
             f"{render.plural(result.added, 'file')} added, {result.modified} modified,"
