@@ -3,7 +3,8 @@
 The ctime is part of the key, as in Git: a same-size rewrite whose mtime is put back
 (`touch -r`) still changes it, and nothing but the kernel can set it. Entries whose mtime is
 too close to the moment of hashing are not stored: a later write in the same clock tick would
-leave the stat unchanged ("racy" files, as Git calls them).
+leave the stat unchanged ("racy" files, as Git calls them). As in Git that is judged on the
+mtime alone: a file just hardlinked from the cache has a fresh ctime and is still recorded.
 
 The database is a cache: one written by another schema version is dropped and rebuilt.
 """

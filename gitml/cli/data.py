@@ -114,6 +114,7 @@ def commit(targets: tuple[str, ...], jobs: int | None) -> None:
 
     with progress_bar("Committing") as progress:
         result = run(repo_here(), targets, jobs=jobs, progress=progress)
+    warn(result.pointers.warnings)
     changed = [a.rel for a in result.pointers.added if a.changed] + list(result.stages)
     say(f"updated: {', '.join(changed)}" if changed else "Nothing to commit.")
 

@@ -98,8 +98,7 @@ def _copy_all(repo: Repo, todo: dict[str, Linked | None]) -> None:
                 raise CorruptObjectError(
                     f"{rel} was changed in place through a {linked[1]}: the cache object"
                     f" {linked[0]} is corrupt; nothing was unprotected",
-                    hint="run 'gitml fsck' to quarantine it, then 'gitml add' the file to keep"
-                    " its new bytes or 'gitml pull' to restore the old ones",
+                    hint="run 'gitml fsck' to quarantine it, then 'gitml pull' to restore it",
                 )
         for tmp, path in copies:
             os.replace(tmp, path)
