@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable
+import stat
+from collections.abc import Callable, Iterable
 from typing import Literal
 
 from gitml import bigio
@@ -23,19 +24,22 @@ class Linker:
     def __init__(self, types: tuple[LinkType, ...]) -> None:
         self.types = types
         self._broken: set[LinkType] = set()
+        self.used: set[LinkType] = set()  # the kinds that placed at least one file
 
     def place(self, obj: str, oid: str, dest: str, *, large: bool = False) -> os.stat_result:
         """Atomically put object `obj` (named `oid`) at `dest`, verifying its bytes; the
-        placed file's stat. `large` (a hint: the object is at least `bigio.DIRECT_MIN`
-        bytes) copies it around the page cache."""
+        placed file's stat (taken after the rename, which changes the ctime). `large` (a
+        hint: the object is at least `bigio.DIRECT_MIN` bytes) copies it around the page
+        cache."""
         for kind in self.types:
             if kind in self._broken:
                 continue
             tmp = tmp_name(dest)
             try:
-                st = _MAKERS[kind](obj, oid, tmp, large)
+                _MAKERS[kind](obj, oid, tmp, large)
                 os.replace(tmp, dest)
-                return st or os.stat(dest)
+                self.used.add(kind)
+                return os.stat(dest)
             except OSError:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
@@ -47,6 +51,33 @@ class Linker:
                     os.unlink(tmp)
                 raise
         raise OSError(f"none of the link types {','.join(self.types)} works for {dest}")
+
+
+def root_warning(kinds: Iterable[LinkType]) -> str | None:
+    """The warning for a root user whose files are linked into the cache: root writes
+    through the read-only bit, so an in-place edit would rewrite the cache object."""
+    linked = sorted(k for k in kinds if k in ("hardlink", "symlink"))
+    if not linked or os.geteuid() != 0:
+        return None
+    return (
+        f"running as root: read-only protection of {linked[0]}ed files does not apply;"
+        " an in-place edit would change the cache (use cache.type reflink,copy)"
+    )
+
+
+def linked_to(path: str, obj: str) -> LinkType | None:
+    """How workspace file `path` shares its bytes with cache object file `obj`: "hardlink"
+    (the same inode), "symlink" (it resolves to `obj`), or None (its own bytes)."""
+    try:
+        st = os.lstat(path)
+        if stat.S_ISLNK(st.st_mode):
+            return "symlink" if os.path.realpath(path) == os.path.realpath(obj) else None
+        if st.st_nlink < 2:
+            return None
+        other = os.stat(obj)
+    except FileNotFoundError:
+        return None
+    return "hardlink" if (st.st_ino, st.st_dev) == (other.st_ino, other.st_dev) else None
 
 
 def _check(oid: str, digest: str, what: str) -> None:
@@ -61,22 +92,23 @@ def _verify_object(obj: str, oid: str, dest: str, large: bool) -> None:
     _check(oid, bigio.hash_path(obj, direct=large)[0], dest)
 
 
-def _copy(obj: str, oid: str, tmp: str, large: bool) -> os.stat_result:
-    """Copy and hash in one pass; the copy's stat (taken before the rename, which keeps
-    inode, size and mtime). A large file bypasses the page cache both ways (see `bigio`):
-    a checkout of a model several GiB big does not evict the user's working set."""
-    src = bigio.open_read(obj, direct=large)
+def _copy(obj: str, oid: str, tmp: str, large: bool) -> None:
+    _check(oid, copy_hashed(obj, tmp, large=large), tmp)
+
+
+def copy_hashed(src: str, dest: str, *, large: bool = False) -> str:
+    """Copy `src` to the new file `dest` and hash it in one pass; the digest. A large file
+    bypasses the page cache both ways (see `bigio`): a checkout of a model several GiB big
+    does not evict the user's working set."""
+    fd_in = bigio.open_read(src, direct=large)
     try:
-        fd = bigio.create(tmp, WORKSPACE_MODE, direct=large)
+        fd = bigio.create(dest, WORKSPACE_MODE, direct=large)
         try:
-            digest = bigio.copy_hashed(src, fd)[0] if large else _copy_small(src, fd)
-            st = os.fstat(fd)
+            return bigio.copy_hashed(fd_in, fd)[0] if large else _copy_small(fd_in, fd)
         finally:
             os.close(fd)
     finally:
-        os.close(src)
-    _check(oid, digest, tmp)
-    return st
+        os.close(fd_in)
 
 
 def _copy_small(src: int, dest: int) -> str:
@@ -111,7 +143,7 @@ def _symlink(obj: str, oid: str, tmp: str, large: bool) -> None:
     os.symlink(obj, tmp)
 
 
-_Maker = Callable[[str, str, str, bool], os.stat_result | None]
+_Maker = Callable[[str, str, str, bool], None]
 _MAKERS: dict[str, _Maker] = {
     "reflink": _reflink,
     "hardlink": _hardlink,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -118,7 +119,7 @@ def apply(
     small = [item for plan in plans for item in plan.write if item[0] not in plan.large]
     tasks = large + [(small[i : i + _CHUNK], False) for i in range(0, len(small), _CHUNK)]
 
-    def place(task: tuple[list[tuple[str, str]], bool]) -> list[tuple[StatKey, str]]:
+    def place(task: tuple[list[tuple[str, str]], bool]) -> list[tuple[StatKey, str, str]]:
         chunk, is_large = task
         done = []
         for rel, oid in chunk:
@@ -127,14 +128,23 @@ def apply(
             if not fresh_folder and os.path.isdir(dest) and not os.path.islink(dest):
                 _remove_path(dest)  # a folder where the target has a file
             st = linker.place(repo.cache.path(oid), oid, dest, large=is_large)
-            done.append((stat_key(st), oid))
+            done.append((stat_key(st), oid, dest))
         if progress:
             progress(len(chunk))
         return done
 
     with ThreadPoolExecutor(cpus.file_threads()) as pool:
-        stats = [item for part in pool.map(place, tasks) for item in part]
-    repo.state.put_many(stats, hashed_at_ns=now_ns())
+        placed = [item for part in pool.map(place, tasks) for item in part]
+    repo.state.put_many(_final_keys(placed), hashed_at_ns=now_ns())
+
+
+def _final_keys(placed: list[tuple[StatKey, str, str]]) -> list[tuple[StatKey, str]]:
+    """The placed files' stat keys as they are now: each further hardlink to an inode
+    changed its ctime, so an inode placed more than once is stat'ed again (once)."""
+    seen = Counter(key[0] for key, _, _ in placed)
+    again = {key[0]: dest for key, _, dest in placed if seen[key[0]] > 1}
+    now = {inode: stat_key(os.stat(dest)) for inode, dest in again.items()}
+    return [(now.get(key[0], key), oid) for key, oid, _ in placed]
 
 
 def _check_destinations(repo: Repo, plans: Sequence[Plan]) -> None:
@@ -215,12 +225,14 @@ def _probe(repo: Repo, kind: LinkType) -> bool:
                 os.unlink(p)
 
 
-def relink_output(repo: Repo, rel: str, scan: Scanned | None) -> None:
-    """After `add`: with hardlink/symlink caches, point workspace files at the cache."""
+def relink_output(repo: Repo, rel: str, scan: Scanned | None) -> LinkType | None:
+    """After `add`: with hardlink/symlink caches, point workspace files at the cache; the
+    link type used, if any."""
     linker = Linker(repo.config.cache_types)
     kind = first_link_type(repo, linker)
     if scan is None or kind not in ("hardlink", "symlink"):
-        return  # reflink/copy: the workspace file already has the right bytes
+        return None  # reflink/copy: the workspace file already has the right bytes
     files = _current_files(rel, scan)
     plan = Plan(rel, write=sorted(files.items()))
     apply(repo, [plan], Linker((kind,)))
+    return kind

@@ -1,11 +1,17 @@
-"""The state database: (inode, mtime_ns, size) -> digest, so nothing is hashed twice.
+"""The state database: (inode, mtime_ns, size, ctime_ns) -> digest, so nothing is hashed twice.
 
-Entries whose mtime is too close to the moment of hashing are not stored: a later write
-in the same clock tick would leave the stat unchanged ("racy" files, as Git calls them).
+The ctime is part of the key, as in Git: a same-size rewrite whose mtime is put back
+(`touch -r`) still changes it, and nothing but the kernel can set it. Entries whose mtime is
+too close to the moment of hashing are not stored: a later write in the same clock tick would
+leave the stat unchanged ("racy" files, as Git calls them). As in Git that is judged on the
+mtime alone: a file just hardlinked from the cache has a fresh ctime and is still recorded.
+
+The database is a cache: one written by another schema version is dropped and rebuilt.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import threading
@@ -16,12 +22,13 @@ from gitml.hashing import HashInfo
 
 RACY_WINDOW_NS = 50_000_000
 _BATCH = 500
+SCHEMA_VERSION = 2  # 1 (unversioned): no ctime_ns
 
-StatKey = tuple[int, int, int]  # inode, mtime_ns, size
+StatKey = tuple[int, int, int, int]  # inode, mtime_ns, size, ctime_ns
 
 
 def stat_key(st: os.stat_result) -> StatKey:
-    return st.st_ino, st.st_mtime_ns, st.st_size
+    return st.st_ino, st.st_mtime_ns, st.st_size, st.st_ctime_ns
 
 
 class StatCache:
@@ -33,22 +40,28 @@ class StatCache:
     def _connect(self) -> sqlite3.Connection:
         if self._db is None:
             os.makedirs(os.path.dirname(self.path), exist_ok=True)
-            db = sqlite3.connect(
-                self.path, timeout=10, isolation_level=None, check_same_thread=False
-            )
+            try:
+                self._db = self._open()
+            except sqlite3.OperationalError:
+                raise  # locked, read-only, ...: not a reason to throw the file away
+            except sqlite3.DatabaseError:  # not a database (damaged): it is only a cache
+                for suffix in ("", "-wal", "-shm"):
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(self.path + suffix)
+                self._db = self._open()
+        return self._db
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
+        try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS state (inode INTEGER PRIMARY KEY,"
-                " mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL, digest TEXT NOT NULL)"
-            )
-            db.execute("CREATE TABLE IF NOT EXISTS valid (key TEXT PRIMARY KEY)")
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS trees (path TEXT PRIMARY KEY, fingerprint TEXT"
-                " NOT NULL, digest TEXT NOT NULL, size INTEGER NOT NULL, nfiles INTEGER NOT NULL)"
-            )
-            self._db = db
-        return self._db
+            if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                _rebuild(db)
+        except BaseException:
+            db.close()
+            raise
+        return db
 
     def get_many(self, keys: Iterable[StatKey]) -> dict[StatKey, str]:
         """Digests known for these exact stats."""
@@ -61,11 +74,12 @@ class StatCache:
                 part = inodes[i : i + _BATCH]
                 marks = ",".join("?" * len(part))
                 rows = db.execute(
-                    f"SELECT inode, mtime_ns, size, digest FROM state WHERE inode IN ({marks})",
+                    "SELECT inode, mtime_ns, size, ctime_ns, digest FROM state"
+                    f" WHERE inode IN ({marks})",
                     part,
                 ).fetchall()
-                for inode, mtime_ns, size, digest in rows:
-                    key = (inode, mtime_ns, size)
+                for inode, mtime_ns, size, ctime_ns, digest in rows:
+                    key = (inode, mtime_ns, size, ctime_ns)
                     if wanted[inode] == key:
                         found[key] = digest
         return found
@@ -73,13 +87,13 @@ class StatCache:
     def put_many(self, items: Iterable[tuple[StatKey, str]], *, hashed_at_ns: int) -> None:
         """Record digests of files whose stats were read before `hashed_at_ns`."""
         limit = hashed_at_ns - RACY_WINDOW_NS
-        rows = [(k[0], k[1], k[2], d) for k, d in items if k[1] < limit]
+        rows = [(*k, d) for k, d in items if k[1] < limit]
         if not rows:
             return
         with self._mutex:
             db = self._connect()
             db.execute("BEGIN")
-            db.executemany("INSERT OR REPLACE INTO state VALUES (?, ?, ?, ?)", rows)
+            db.executemany("INSERT OR REPLACE INTO state VALUES (?, ?, ?, ?, ?)", rows)
             db.execute("COMMIT")
 
     def get_tree(self, path: str, fingerprint: str) -> HashInfo | None:
@@ -115,6 +129,30 @@ class StatCache:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+def _rebuild(db: sqlite3.Connection) -> None:
+    """Make the tables of this schema version, dropping those of any other one (in one
+    transaction: two processes that meet an old database do not both rebuild it)."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            for table in ("state", "valid", "trees"):
+                db.execute(f"DROP TABLE IF EXISTS {table}")
+            db.execute(
+                "CREATE TABLE state (inode INTEGER PRIMARY KEY, mtime_ns INTEGER NOT NULL,"
+                " size INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, digest TEXT NOT NULL)"
+            )
+            db.execute("CREATE TABLE valid (key TEXT PRIMARY KEY)")
+            db.execute(
+                "CREATE TABLE trees (path TEXT PRIMARY KEY, fingerprint TEXT NOT NULL,"
+                " digest TEXT NOT NULL, size INTEGER NOT NULL, nfiles INTEGER NOT NULL)"
+            )
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
 
 
 def now_ns() -> int:

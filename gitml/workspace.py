@@ -42,7 +42,9 @@ def _fingerprint(files: Sequence[FileStat], started_ns: int) -> str | None:
     limit = started_ns - RACY_WINDOW_NS
     if any(f.key[1] >= limit for f in files):
         return None
-    text = "\n".join(f"{f.rel}\0{f.key[0]}\0{f.key[1]}\0{f.key[2]}" for f in files)
+    text = "\n".join(
+        f"{f.rel}\0{f.key[0]}\0{f.key[1]}\0{f.key[2]}\0{f.key[3]}" for f in files
+    )
     return hash_bytes(text.encode("utf-8", "surrogateescape"))
 
 
@@ -132,7 +134,7 @@ class Hasher:
                             self.leftovers.append(entry.path)
                             continue
                         st = entry.stat(follow_symlinks=False)
-                        key = (st.st_ino, st.st_mtime_ns, st.st_size)
+                        key = (st.st_ino, st.st_mtime_ns, st.st_size, st.st_ctime_ns)
                         append(FileStat(prefix + entry.name, entry.path, key))
                         continue
                     rel = prefix + entry.name

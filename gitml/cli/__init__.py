@@ -73,6 +73,12 @@ def say(text: str = "") -> None:
         click.echo(text)
 
 
+def warn(texts: tuple[str, ...]) -> None:
+    """Warnings go to stderr, also with -q (like errors): they are about the user's data."""
+    for text in texts:
+        click.echo(f"warning: {text}", err=True)
+
+
 def repo_here() -> Repo:
     from gitml.repo import find_repo
 

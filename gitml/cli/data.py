@@ -6,7 +6,7 @@ import os
 
 import click
 
-from gitml.cli import Exit, cli, progress_bar, repo_here, say, totals, verbosity
+from gitml.cli import Exit, cli, progress_bar, repo_here, say, totals, verbosity, warn
 from gitml.errors import EXIT_DIFFERENCES, MissingObjectError
 
 
@@ -36,6 +36,7 @@ def add(paths: tuple[str, ...], jobs: int | None) -> None:
     for item in result.added:
         state = "added" if item.changed else "unchanged"
         say(f"{state}: {item.rel} ({item.hash_info.digest[:12]})")
+    warn(result.warnings)
     if result.to_git_add:
         say(f"\nTo track the changes with git, run:\n\n\tgit add {' '.join(result.to_git_add)}")
 
@@ -90,6 +91,7 @@ def checkout(targets: tuple[str, ...], force: bool) -> None:
         result = run(
             repo_here(), targets, force=force, progress=progress, total=totals(progress)
         )
+    warn(result.warnings)
     if result.changed:
         say(
             f"{render.plural(result.added, 'file')} added, {result.modified} modified,"
@@ -124,6 +126,7 @@ def commit(targets: tuple[str, ...], jobs: int | None, force: bool) -> None:
 
     with progress_bar("Committing") as progress:
         result = run(repo_here(), targets, force=force, jobs=jobs, progress=progress)
+    warn(result.pointers.warnings)
     changed = [a.rel for a in result.pointers.added if a.changed] + list(result.stages)
     say(f"updated: {', '.join(changed)}" if changed else "Nothing to commit.")
 

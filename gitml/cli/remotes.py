@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from gitml.cli import Exit, cli, progress_bar, repo_here, say, totals, verbosity
+from gitml.cli import Exit, cli, progress_bar, repo_here, say, totals, verbosity, warn
 from gitml.errors import EXIT_DIFFERENCES, TransferError
 
 F = Callable[..., Any]
@@ -178,6 +178,8 @@ def pull(targets: tuple[str, ...], as_json: bool, force: bool, **kw: Any) -> Non
             repo_here(), scope, force=force, progress=progress, total=totals(progress), **kw
         )
     co = result.checkout
+    if co is not None:
+        warn(co.warnings)
     if co is not None and co.changed and not as_json:
         say(
             f"{render.plural(co.added, 'file')} added, {co.modified} modified, {co.deleted} deleted"

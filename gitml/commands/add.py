@@ -11,6 +11,7 @@ from gitml import scm, tracked
 from gitml.constants import PIPELINE_FILE
 from gitml.errors import BadInputError
 from gitml.hashing import HashInfo
+from gitml.link import root_warning
 from gitml.materialize import relink_output
 from gitml.pointer import Output, Pointer, pointer_rel_for
 from gitml.repo import Repo
@@ -29,6 +30,7 @@ class Added:
 class AddResult:
     added: tuple[Added, ...]
     to_git_add: tuple[str, ...]  # files the user should `git add`
+    warnings: tuple[str, ...] = ()
 
 
 def add(
@@ -53,16 +55,17 @@ def add(
         )
         scanned = [(rel, hasher.scan(repo.abspath(rel), rel)) for rel in rels]
         repo.cache.sync()  # objects are durable before any pointer names them
-        results, to_git_add = [], []
+        results, to_git_add, kinds = [], [], set()
         for rel, scan in scanned:
             assert scan is not None
             results.append(_record(repo, rel, scan.hash_info))
             scm.add_to_gitignore(repo.root, rel)
             to_git_add += [_gitignore_rel(rel), pointer_rel_for(rel)]
-            relink_output(repo, rel, scan)
+            kinds.add(relink_output(repo, rel, scan))
+    warning = root_warning(k for k in kinds if k is not None)
     # Only what `git add` would change: re-adding unchanged data asks for nothing.
     pending = scm.unstaged(repo.root, list(dict.fromkeys(to_git_add)))
-    return AddResult(tuple(results), tuple(pending))
+    return AddResult(tuple(results), tuple(pending), (warning,) if warning else ())
 
 
 def _check_targets(repo: Repo, paths: Sequence[str]) -> list[str]:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gitml.errors import UncommittedChangeError
-from gitml.link import Linker
+from gitml.link import Linker, root_warning
 from gitml.materialize import Plan, apply, plan_output
 from gitml.repo import Repo
 from gitml.used import workspace_outputs
@@ -21,6 +21,7 @@ class CheckoutResult:
     modified: int
     deleted: int
     missing: tuple[tuple[str, str], ...]  # (path, oid) that could not be restored
+    warnings: tuple[str, ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -61,6 +62,7 @@ def checkout(
         modified=sum(len(p.write) - p.added for p in plans),
         deleted=sum(len(p.delete) for p in plans),
         missing=tuple(m for p in plans for m in p.missing),
+        warnings=tuple(w for w in [root_warning(linker.used)] if w),
     )
 
 

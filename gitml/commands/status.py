@@ -9,10 +9,12 @@ from typing import Literal
 
 from gitml import tracked
 from gitml.constants import PIPELINE_FILE
+from gitml.hashing import HashInfo
 from gitml.repo import Repo
-from gitml.workspace import Hasher, Progress
+from gitml.tree import Tree
+from gitml.workspace import Hasher, Progress, Scanned
 
-State = Literal["modified", "deleted", "not in cache"]
+State = Literal["modified", "deleted", "not in cache", "modified in place, cache object corrupt"]
 
 
 @dataclass(frozen=True)
@@ -62,12 +64,43 @@ def status(
             if current is None:
                 state = "deleted" if repo.cache.exists(out.digest) else "not in cache"
             elif current.hash_info.digest != out.digest:
-                state = "modified"
+                corrupt = corrupt_in_place(repo, hasher, rel, out.hash_info, current)
+                state = "modified in place, cache object corrupt" if corrupt else "modified"
             elif not repo.cache.exists(out.digest):
                 state = "not in cache"
             if state is not None:
                 changes.append(OutStatus(pointer.rel, rel, state))
     return StatusResult(tuple(changes), stages)
+
+
+def corrupt_in_place(
+    repo: Repo, hasher: Hasher, rel: str, info: HashInfo, current: Scanned
+) -> bool:
+    """True if a modified output has a file still linked to the cache object it was placed
+    from (the same inode, or a symlink to it) and that object no longer hashes to its name:
+    the edit went into the cache itself.
+
+    Only asked about modified outputs; a folder is looked into only when the cache type
+    allows links, so the copy/reflink case costs nothing more."""
+    from gitml.link import linked_to
+    from gitml.materialize import target_files
+
+    def corrupt(path: str, oid: str) -> bool:
+        linked = linked_to(repo.abspath(path), repo.cache.path(oid)) is not None
+        return linked and not repo.cache.verify(oid)
+
+    if not info.is_dir:
+        return corrupt(rel, info.digest)
+    if not {"hardlink", "symlink"} & set(repo.config.cache_types):
+        return False
+    want = target_files(repo, rel, info) or {}
+    tree = current.tree or _tree_of(hasher.scan(repo.abspath(rel), rel))
+    have = {f"{rel}/{e.path}": e.digest for e in tree or ()}
+    return any(have.get(p, oid) != oid and corrupt(p, oid) for p, (oid, _) in want.items())
+
+
+def _tree_of(scan: Scanned | None) -> Tree | None:
+    return scan.tree if scan is not None else None
 
 
 def _split_targets(repo: Repo, targets: Sequence[str]) -> tuple[list[str], list[str]]:
