@@ -95,6 +95,14 @@ def _yaml_problem(e: yaml.YAMLError) -> str:
     return f"invalid YAML: {problem or e}"
 
 
+def line_of(raw: bytes, json_path: tuple[str | int, ...]) -> int:
+    """Line (1-based) of the node at `json_path` in YAML `raw`, or of its deepest parent."""
+    try:
+        return _line_of(raw.decode("utf-8"), json_path)
+    except (UnicodeDecodeError, yaml.YAMLError):
+        return 1
+
+
 def _line_of(text: str, json_path: tuple[str | int, ...]) -> int:
     """Line (1-based) of the node at `json_path`, or of its deepest existing parent."""
     node = yaml.compose(text, Loader=_Loader)

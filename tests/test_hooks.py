@@ -512,11 +512,37 @@ def test_validate_reports_each_bad_file_on_one_line(repo: Path) -> None:
     lines = result.err.splitlines()
     assert len(lines) == 2
     assert lines[0].startswith("gitml.lock:2:") and "cmd" in lines[0]
-    assert lines[1] == "gitml.yaml: stages 'a' and 'b' both have out o"
+    assert lines[1] == "gitml.yaml:5: stages 'a' and 'b' both have out o"  # at stage b
     write(repo / "bad.gitml", "outs: []\n")
     result = run_cli("hook", "validate", "bad.gitml", "gitml.lock", "README.md")
     assert result.code == 1
     assert result.err.splitlines() == ["bad.gitml:1: 'outs': [] should be non-empty", lines[0]]
+
+
+@pytest.mark.parametrize(
+    ("pipeline", "line"),
+    [
+        ("stages:\n  a:\n    cmd: x\n    deps: [o2]\n    outs: [o]\n"
+         "  b:\n    cmd: y\n    deps: [o]\n    outs: [o2]\n",
+         "gitml.yaml:2: pipeline has a cycle: a -> b -> a"),
+        ("stages:\n  z:\n    cmd: x\n  a:\n    cmd: x\n    foo: 1\n",
+         "gitml.yaml:6: stage 'a': unknown key 'foo'"),
+        ("stages:\n  z:\n    cmd: x\n  a:\n    cmd: echo ${nope}\n",
+         "gitml.yaml:4: stage 'a': undefined variable 'nope' in 'echo ${nope}'"),
+        ("stages:\n  a:\n    cmd: x\n    outs: [../o]\n",
+         "gitml.yaml:2: stage 'a': path '../o' is outside the repository"),
+    ],
+)  # fmt: skip
+def test_validate_command_gives_line_numbers(repo: Path, pipeline: str, line: str) -> None:
+    """issue 11 item 14: `gitml validate` (and the hook) say `path:line: problem` for the
+    pipeline's rules too, not only for schema problems."""
+    write(repo / "gitml.yaml", pipeline)
+    for args in (("validate",), ("hook", "validate")):
+        result = run_cli(*args)
+        assert (result.code, result.err) == (1, line + "\n"), args
+    assert run_cli("status").err == f"error: {line}\n"  # every command says where
+    write(repo / "gitml.yaml", "stages:\n  a:\n    cmd: x\n")
+    assert run_cli("validate").code == 0
 
 
 def test_install_pre_commit_writes_the_manifest_hooks(repo: Path) -> None:

@@ -103,11 +103,27 @@ def hook(name: str, args: tuple[str, ...]) -> None:
             click.echo(f"gitml: {len(stale)} stale stage(s); run 'gitml repro'", err=True)
             raise Exit(EXIT_DIFFERENCES)
     else:
-        problems = run.validate(root, args)
-        for line in problems:
-            click.echo(line, err=True)
-        if problems:
-            raise Exit(EXIT_DIFFERENCES)
+        _validated(root, args)
+
+
+@cli.command("validate")
+@click.argument("files", nargs=-1)
+@verbosity
+def validate(files: tuple[str, ...]) -> None:
+    """Check gitml's files (FILES, or all of them: config, gitml.yaml, gitml.lock, pointers)
+    against their schemas and the pipeline's rules; one `path:line: problem` line per bad
+    file, exit 1 when any is bad."""
+    _validated(repo_here().root, files)
+
+
+def _validated(root: str, files: Sequence[str]) -> None:
+    from gitml.commands.validate import validate as run
+
+    problems = run(root, files)
+    for line in problems:
+        click.echo(line, err=True)
+    if problems:
+        raise Exit(EXIT_DIFFERENCES)
 
 
 def _report(problems: Sequence[Problem | str], what: str, skip: str) -> None:

@@ -339,47 +339,6 @@ def _push_outputs(
 # ------------------------------------------------------------------- framework-only checks
 
 
-def validate(root: str, files: Sequence[str] = ()) -> list[str]:
-    """Schema-check gitml's files (`files`, or all of them): config, gitml.yaml (the whole
-    pipeline), gitml.lock, pointers. Every bad file is one `path:line: problem` line."""
-    from gitml import config, tracked
-    from gitml.errors import GitmlError
-    from gitml.pipeline import lock as lockfile
-    from gitml.pipeline.project import load_dag
-    from gitml.repo import Repo
-
-    repo = Repo(root)
-    rels = [os.path.relpath(os.path.abspath(f), root).replace(os.sep, "/") for f in files]
-    rels = rels or _all_gitml_files(repo)
-    problems = []
-    for rel in rels:
-        if not os.path.isfile(repo.abspath(rel)):
-            continue
-        try:
-            if rel in (f"{GITML_DIR}/config.yaml", f"{GITML_DIR}/config.local.yaml"):
-                config.load_raw(repo.abspath(rel), repo.state)
-            elif rel == PIPELINE_FILE:
-                load_dag(repo)
-            elif rel == LOCK_FILE_NAME:
-                lockfile.load(repo.root, repo.state)
-            elif rel.endswith(POINTER_SUFFIX):
-                tracked.load_pointer(repo, rel)
-            else:
-                continue
-        except GitmlError as e:  # 'path:line: what' (maybe of a file gitml.yaml needs)
-            named = str(e).split(":", 1)[0]
-            text = str(e) if named == rel or os.path.isfile(repo.abspath(named)) else f"{rel}: {e}"
-            problems.append(text)
-    return list(dict.fromkeys(problems))
-
-
-def _all_gitml_files(repo: Repo) -> list[str]:
-    from gitml import tracked
-
-    fixed = [f"{GITML_DIR}/config.yaml", f"{GITML_DIR}/config.local.yaml"]
-    return [*fixed, *tracked.pointer_files(repo), LOCK_FILE_NAME, PIPELINE_FILE]
-
-
 def repro_check(root: str) -> list[tuple[str, tuple[str, ...]]]:
     """Stale stages of the pipeline, with their reasons (frozen stages are not checked)."""
     if not os.path.exists(os.path.join(root, PIPELINE_FILE)):

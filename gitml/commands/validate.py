@@ -1,0 +1,50 @@
+"""`gitml validate`: check gitml's files against their schemas and the pipeline's rules,
+one `path:line: problem` line per bad file (also the `gitml-validate` hook)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from gitml.constants import GITML_DIR, LOCK_FILE_NAME, PIPELINE_FILE, POINTER_SUFFIX
+from gitml.repo import Repo
+
+
+def validate(root: str, files: Sequence[str] = ()) -> list[str]:
+    """Schema-check gitml's files (`files`, or all of them): config, gitml.yaml (the whole
+    pipeline), gitml.lock, pointers. Every bad file is one `path:line: problem` line."""
+    from gitml import config, tracked
+    from gitml.errors import GitmlError
+    from gitml.pipeline import lock as lockfile
+    from gitml.pipeline.project import load_dag
+
+    repo = Repo(root)
+    rels = [os.path.relpath(os.path.abspath(f), root).replace(os.sep, "/") for f in files]
+    rels = rels or _all_gitml_files(repo)
+    problems = []
+    for rel in rels:
+        if not os.path.isfile(repo.abspath(rel)):
+            continue
+        try:
+            if rel in (f"{GITML_DIR}/config.yaml", f"{GITML_DIR}/config.local.yaml"):
+                config.load_raw(repo.abspath(rel), repo.state)
+            elif rel == PIPELINE_FILE:
+                load_dag(repo)
+            elif rel == LOCK_FILE_NAME:
+                lockfile.load(repo.root, repo.state)
+            elif rel.endswith(POINTER_SUFFIX):
+                tracked.load_pointer(repo, rel)
+            else:
+                continue
+        except GitmlError as e:  # 'path:line: what' (maybe of a file gitml.yaml needs)
+            named = str(e).split(":", 1)[0]
+            text = str(e) if named == rel or os.path.isfile(repo.abspath(named)) else f"{rel}: {e}"
+            problems.append(text)
+    return list(dict.fromkeys(problems))
+
+
+def _all_gitml_files(repo: Repo) -> list[str]:
+    from gitml import tracked
+
+    fixed = [f"{GITML_DIR}/config.yaml", f"{GITML_DIR}/config.local.yaml"]
+    return [*fixed, *tracked.pointer_files(repo), LOCK_FILE_NAME, PIPELINE_FILE]
