@@ -6,8 +6,11 @@ every other URL goes through fsspec (s3fs for `s3://`), imported only when used.
 
 from __future__ import annotations
 
+import contextlib
+import datetime
 import os
 import shutil
+import time
 from collections.abc import Callable, Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -16,11 +19,14 @@ from typing import Any, Protocol
 from gitml import cpus
 from gitml.config import Config
 from gitml.constants import DIR_SUFFIX, HASH_DIR
-from gitml.errors import BadInputError, CorruptObjectError, GitmlError
+from gitml.errors import BadInputError, CorruptObjectError, GitmlError, MissingObjectError
 from gitml.hashing import hash_file
-from gitml.odb import ObjectStore
+from gitml.odb import ObjectStore, is_temp_name
 from gitml.pipeline.runcache import RUNS_DIR, RunCache
 
+# A temp file on a remote untouched this long belongs to a killed upload. No lock spans the
+# machines sharing a remote, so gc cannot know otherwise; a live upload keeps writing to it.
+STALE_TEMP_S = 3600.0
 SECRET_OPTIONS = frozenset({"access_key_id", "secret_access_key"})
 _LIST_THRESHOLD = 64  # more wanted objects than this: one listing beats a request each
 _ATOMIC_PUT = frozenset({"s3", "s3a", "gs", "gcs", "az", "abfs", "azure", "memory"})
@@ -35,6 +41,9 @@ class RemoteError(GitmlError):
 
 
 class RemoteStore(Protocol):
+    """An object store with the cache's layout; reading an absent object raises
+    FileNotFoundError."""
+
     name: str
     url: str
     batches: bool  # read_many/write_many move many small objects per call
@@ -53,6 +62,13 @@ class RemoteStore(Protocol):
         """Fetch the large object `oid` into `cache`, verified before it gets its name."""
 
     def remove(self, oid: str) -> None: ...
+    def quarantine(self, oid: str) -> str:
+        """Move a corrupt object out of the store, to `quarantine/`; returns where."""
+
+    def stale_temps(self, age_s: float) -> list[str]:
+        """Temp files of uploads not written to for `age_s` seconds."""
+
+    def remove_temp(self, path: str) -> None: ...
     def finish(self) -> None: ...
     def list_runs(self) -> set[str]: ...
     def read_many(self, oids: list[str]) -> dict[str, bytes | BaseException]: ...
@@ -82,7 +98,10 @@ class LocalRemote:
         return self.store.exists(oid)
 
     def read(self, oid: str) -> bytes:
-        return self.store.read_bytes(oid)
+        try:
+            return self.store.read_bytes(oid)
+        except MissingObjectError as e:  # the store's words are the cache's: say it plainly
+            raise FileNotFoundError(self.store.path(oid)) from e
 
     def download(self, oid: str, dest: str) -> None:
         shutil.copyfile(self.store.path(oid), dest)
@@ -103,6 +122,26 @@ class LocalRemote:
 
     def remove(self, oid: str) -> None:
         os.unlink(self.store.path(oid))
+
+    def quarantine(self, oid: str) -> str:
+        return self.store.quarantine(oid)
+
+    def stale_temps(self, age_s: float) -> list[str]:
+        base, cutoff = self.store.base, time.time() - age_s
+        if not os.path.isdir(base):
+            return []
+        stale = []
+        for folder in [base, *(os.path.join(base, d) for d in sorted(os.listdir(base)))]:
+            if os.path.isdir(folder):
+                for name in sorted(os.listdir(folder)):
+                    path = os.path.join(folder, name)
+                    with contextlib.suppress(FileNotFoundError):
+                        if is_temp_name(name) and os.lstat(path).st_mtime < cutoff:
+                            stale.append(path)
+        return stale
+
+    def remove_temp(self, path: str) -> None:
+        os.unlink(path)
 
     def finish(self) -> None:
         self.store.sync()
@@ -152,7 +191,7 @@ class FsspecRemote:
         oids = set()
         for path in paths:
             parts = path.rsplit("/", 2)
-            if len(parts) == 3 and len(parts[1]) == 2 and not parts[2].startswith("."):
+            if len(parts) == 3 and len(parts[1]) == 2 and not is_temp_name(parts[2]):
                 oids.add(parts[1] + parts[2])
         return oids
 
@@ -189,6 +228,36 @@ class FsspecRemote:
 
     def remove(self, oid: str) -> None:
         self.fs.rm_file(self.path(oid))
+
+    def quarantine(self, oid: str) -> str:
+        dest = f"{self.base.rsplit('/', 1)[0]}/quarantine/{oid}"
+        self.fs.mv(self.path(oid), dest)
+        return dest
+
+    def stale_temps(self, age_s: float) -> list[str]:
+        try:
+            found: dict[str, dict[str, Any]] = self.fs.find(self.base, detail=True)
+        except FileNotFoundError:
+            return []
+        cutoff = time.time() - age_s
+        return sorted(
+            path
+            for path, info in found.items()
+            if is_temp_name(path.rsplit("/", 1)[-1]) and self._mtime(path, info) < cutoff
+        )
+
+    def _mtime(self, path: str, info: dict[str, Any]) -> float:
+        """When the file was last written, in seconds (each filesystem names it its way)."""
+        for key in ("mtime", "LastModified", "last_modified", "updated", "created"):
+            value = info.get(key)
+            if isinstance(value, int | float):
+                return float(value)
+            if isinstance(value, datetime.datetime):
+                return value.timestamp()
+        return float(self.fs.modified(path).timestamp())
+
+    def remove_temp(self, path: str) -> None:
+        self.fs.rm_file(path)
 
     def finish(self) -> None:
         return None
