@@ -16,8 +16,9 @@ from gitml import used
 from gitml.constants import DIR_SUFFIX
 from gitml.errors import GitmlError
 from gitml.hashing import hash_file
-from gitml.remote import RemoteError, RemoteStore, open_remote, transfer
+from gitml.remote import RemoteError, RemoteStore, open_remote
 from gitml.repo import Repo
+from gitml.transfer import transfer
 from gitml.tree import Tree
 
 

@@ -12,16 +12,9 @@ from gitml.errors import GitmlError
 from gitml.odb import SMALL_FILE
 from gitml.pipeline.lock import StageLock
 from gitml.pipeline.runcache import RunCache
-from gitml.remote import (
-    RemoteError,
-    RemoteStore,
-    TransferResult,
-    missing_on,
-    open_remote,
-    transfer,
-    transfer_batches,
-)
+from gitml.remote import RemoteError, RemoteStore, missing_on, open_remote
 from gitml.repo import Repo
+from gitml.transfer import TransferResult, transfer, transfer_batches
 
 Progress = Callable[[int], None]
 Totals = Callable[[int], None]
