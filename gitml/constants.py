@@ -14,6 +14,7 @@ CACHE_DIR = "cache"
 TMP_DIR = "tmp"
 STATE_DB = "state.db"
 LOCK_FILE = "lock"
+CACHE_LOCK_FILE = "cache.lock"  # transfers shared, gc exclusive
 
 POINTER_SUFFIX = ".gitml"
 IGNORE_FILE = ".gitmlignore"

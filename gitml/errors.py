@@ -62,6 +62,12 @@ class UncommittedChangeError(GitmlError):
     """Checkout would overwrite a local change that cannot be restored."""
 
 
+class StorageError(GitmlError):
+    """A file operation on the cache failed (a disk or permission problem, not the input)."""
+
+    exit_code = EXIT_ERROR
+
+
 class TransferError(GitmlError):
     """Some objects could not be transferred (the others were)."""
 

@@ -31,6 +31,12 @@ def _new_token() -> None:
 os.register_at_fork(after_in_child=_new_token)
 
 
+def is_temp_name(name: str) -> bool:
+    """A file name an object has while it is written: `.tmp-TOKEN-N` (here) or
+    `<object>.<pid>.tmp` (remotes on fsspec filesystems without atomic uploads)."""
+    return name.startswith(".tmp-") or name.endswith(".tmp")
+
+
 class ObjectStore:
     """A local content-addressed object store rooted at `root`."""
 
@@ -231,7 +237,7 @@ class ObjectStore:
             if len(prefix) != 2 or not os.path.isdir(folder):
                 continue
             for name in sorted(os.listdir(folder)):
-                if not name.startswith("."):
+                if not name.startswith(".") and not is_temp_name(name):
                     yield prefix + name
 
     def quarantine(self, oid: str) -> str:

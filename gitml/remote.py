@@ -6,21 +6,26 @@ every other URL goes through fsspec (s3fs for `s3://`), imported only when used.
 
 from __future__ import annotations
 
+import contextlib
+import datetime
 import os
 import shutil
-from collections.abc import Callable, Collection, Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 from gitml import cpus
 from gitml.config import Config
 from gitml.constants import DIR_SUFFIX, HASH_DIR
-from gitml.errors import BadInputError, CorruptObjectError, GitmlError
+from gitml.errors import BadInputError, CorruptObjectError, GitmlError, MissingObjectError
 from gitml.hashing import hash_file
-from gitml.odb import ObjectStore
+from gitml.odb import ObjectStore, is_temp_name
 from gitml.pipeline.runcache import RUNS_DIR, RunCache
 
+# A temp file on a remote untouched this long belongs to a killed upload. No lock spans the
+# machines sharing a remote, so gc cannot know otherwise; a live upload keeps writing to it.
+STALE_TEMP_S = 3600.0
 SECRET_OPTIONS = frozenset({"access_key_id", "secret_access_key"})
 _LIST_THRESHOLD = 64  # more wanted objects than this: one listing beats a request each
 _ATOMIC_PUT = frozenset({"s3", "s3a", "gs", "gcs", "az", "abfs", "azure", "memory"})
@@ -35,6 +40,9 @@ class RemoteError(GitmlError):
 
 
 class RemoteStore(Protocol):
+    """An object store with the cache's layout; reading an absent object raises
+    FileNotFoundError."""
+
     name: str
     url: str
     batches: bool  # read_many/write_many move many small objects per call
@@ -53,6 +61,13 @@ class RemoteStore(Protocol):
         """Fetch the large object `oid` into `cache`, verified before it gets its name."""
 
     def remove(self, oid: str) -> None: ...
+    def quarantine(self, oid: str) -> str:
+        """Move a corrupt object out of the store, to `quarantine/`; returns where."""
+
+    def stale_temps(self, age_s: float) -> list[str]:
+        """Temp files of uploads not written to for `age_s` seconds."""
+
+    def remove_temp(self, path: str) -> None: ...
     def finish(self) -> None: ...
     def list_runs(self) -> set[str]: ...
     def read_many(self, oids: list[str]) -> dict[str, bytes | BaseException]: ...
@@ -82,7 +97,10 @@ class LocalRemote:
         return self.store.exists(oid)
 
     def read(self, oid: str) -> bytes:
-        return self.store.read_bytes(oid)
+        try:
+            return self.store.read_bytes(oid)
+        except MissingObjectError as e:  # the store's words are the cache's: say it plainly
+            raise FileNotFoundError(self.store.path(oid)) from e
 
     def download(self, oid: str, dest: str) -> None:
         shutil.copyfile(self.store.path(oid), dest)
@@ -103,6 +121,26 @@ class LocalRemote:
 
     def remove(self, oid: str) -> None:
         os.unlink(self.store.path(oid))
+
+    def quarantine(self, oid: str) -> str:
+        return self.store.quarantine(oid)
+
+    def stale_temps(self, age_s: float) -> list[str]:
+        base, cutoff = self.store.base, time.time() - age_s
+        if not os.path.isdir(base):
+            return []
+        stale = []
+        for folder in [base, *(os.path.join(base, d) for d in sorted(os.listdir(base)))]:
+            if os.path.isdir(folder):
+                for name in sorted(os.listdir(folder)):
+                    path = os.path.join(folder, name)
+                    with contextlib.suppress(FileNotFoundError):
+                        if is_temp_name(name) and os.lstat(path).st_mtime < cutoff:
+                            stale.append(path)
+        return stale
+
+    def remove_temp(self, path: str) -> None:
+        os.unlink(path)
 
     def finish(self) -> None:
         self.store.sync()
@@ -152,7 +190,7 @@ class FsspecRemote:
         oids = set()
         for path in paths:
             parts = path.rsplit("/", 2)
-            if len(parts) == 3 and len(parts[1]) == 2 and not parts[2].startswith("."):
+            if len(parts) == 3 and len(parts[1]) == 2 and not is_temp_name(parts[2]):
                 oids.add(parts[1] + parts[2])
         return oids
 
@@ -189,6 +227,36 @@ class FsspecRemote:
 
     def remove(self, oid: str) -> None:
         self.fs.rm_file(self.path(oid))
+
+    def quarantine(self, oid: str) -> str:
+        dest = f"{self.base.rsplit('/', 1)[0]}/quarantine/{oid}"
+        self.fs.mv(self.path(oid), dest)
+        return dest
+
+    def stale_temps(self, age_s: float) -> list[str]:
+        try:
+            found: dict[str, dict[str, Any]] = self.fs.find(self.base, detail=True)
+        except FileNotFoundError:
+            return []
+        cutoff = time.time() - age_s
+        return sorted(
+            path
+            for path, info in found.items()
+            if is_temp_name(path.rsplit("/", 1)[-1]) and self._mtime(path, info) < cutoff
+        )
+
+    def _mtime(self, path: str, info: dict[str, Any]) -> float:
+        """When the file was last written, in seconds (each filesystem names it its way)."""
+        for key in ("mtime", "LastModified", "last_modified", "updated", "created"):
+            value = info.get(key)
+            if isinstance(value, int | float):
+                return float(value)
+            if isinstance(value, datetime.datetime):
+                return value.timestamp()
+        return float(self.fs.modified(path).timestamp())
+
+    def remove_temp(self, path: str) -> None:
+        self.fs.rm_file(path)
 
     def finish(self) -> None:
         return None
@@ -289,101 +357,3 @@ def missing_on(remote: RemoteStore, oids: Iterable[str]) -> set[str]:
     except Exception as e:
         raise RemoteError(remote.name, e) from e
     return {oid for oid, present in flags.items() if not present}
-
-
-@dataclass
-class TransferResult:
-    transferred: list[str] = field(default_factory=list)
-    failed: list[tuple[str, str]] = field(default_factory=list)  # (oid, why)
-    skipped: int = 0  # already there
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed
-
-
-def transfer(
-    oids: Iterable[str],
-    task: Callable[[str], None],
-    *,
-    jobs: int,
-    progress: Callable[[int], None] | None = None,
-    large: Collection[str] = (),
-) -> TransferResult:
-    """Run `task(oid)` for each oid on `jobs` threads; failures are returned, not raised.
-
-    `large` objects start first, one task each, so they overlap with the small ones instead
-    of trailing after them. Small objects that share a folder (the first two hex digits) go
-    to one thread in turn: threads creating files in one folder queue on its lock in the
-    kernel, and one task per folder instead of per object keeps the pool's hand-offs
-    (futex wake-ups) few.
-    """
-    groups: list[list[str]] = []
-    folders: dict[str, list[str]] = {}
-    for oid in sorted(oids):
-        if oid in large:
-            groups.append([oid])
-        else:
-            folders.setdefault(oid[:2], []).append(oid)
-
-    def run_folder(group: list[str]) -> list[tuple[str, BaseException | None]]:
-        outcome: list[tuple[str, BaseException | None]] = []
-        for oid in group:
-            try:
-                task(oid)
-            except Exception as e:
-                outcome.append((oid, e))
-            else:
-                outcome.append((oid, None))
-        return outcome
-
-    # the folders with the most objects first, so the last tasks are short
-    groups += sorted(folders.values(), key=len, reverse=True)
-    return _collect(groups, run_folder, jobs=jobs, progress=progress)
-
-
-BATCH = 256  # small objects per batch of concurrent requests
-
-BatchTask = Callable[[list[str]], list[tuple[str, BaseException | None]]]
-
-
-def transfer_batches(
-    oids: Iterable[str],
-    task: BatchTask,
-    *,
-    jobs: int,
-    progress: Callable[[int], None] | None = None,
-) -> TransferResult:
-    """Like `transfer`, for a task that moves a whole batch (concurrency inside a batch)."""
-    ordered = sorted(oids)
-    batches = [ordered[i : i + BATCH] for i in range(0, len(ordered), BATCH)]
-    return _collect(batches, task, jobs=jobs, progress=progress)
-
-
-def _collect(
-    groups: list[list[str]],
-    task: BatchTask,
-    *,
-    jobs: int,
-    progress: Callable[[int], None] | None,
-) -> TransferResult:
-    result = TransferResult()
-    with ThreadPoolExecutor(max(1, jobs)) as pool:
-        for future in as_completed([pool.submit(task, group) for group in groups]):
-            outcome = future.result()
-            for oid, error in outcome:
-                if error is None:
-                    result.transferred.append(oid)
-                else:
-                    result.failed.append((oid, _describe(error)))
-            if progress:
-                progress(len(outcome))
-    result.failed.sort()
-    return result
-
-
-def _describe(error: BaseException) -> str:
-    if isinstance(error, GitmlError):
-        return error.message
-    return f"{type(error).__name__}: {error}"
-

@@ -10,7 +10,15 @@ from functools import cached_property
 
 from gitml import config as config_mod
 from gitml import repolock, scm
-from gitml.constants import CACHE_DIR, GITML_DIR, LOCK_FILE, STATE_DB, TMP_DIR
+from gitml.constants import (
+    CACHE_DIR,
+    CACHE_LOCK_FILE,
+    GITML_DIR,
+    LOCK_FILE,
+    LOCK_TIMEOUT_S,
+    STATE_DB,
+    TMP_DIR,
+)
 from gitml.errors import NotARepoError
 from gitml.ignore import IgnoreRules
 from gitml.odb import ObjectStore
@@ -55,6 +63,15 @@ class Repo:
         `lock_wait` says: 3 s for commands, long for hooks), then fails."""
         wait = self.lock_wait if timeout is None else repolock.Wait(timeout)
         with repolock.hold(os.path.join(self.tmp_dir, LOCK_FILE), wait):
+            yield
+
+    @contextlib.contextmanager
+    def cache_lock(self, *, shared: bool, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
+        """Transfers hold it `shared` while they write or read cache objects; gc holds it
+        exclusively, so it never deletes an object or temp file a live transfer is using."""
+        path = os.path.join(self.tmp_dir, CACHE_LOCK_FILE)
+        doing = "deleting from the cache (gc)" if shared else "fetching or pushing"
+        with repolock.hold(path, repolock.Wait(timeout), shared=shared, doing=doing):
             yield
 
 

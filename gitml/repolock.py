@@ -1,4 +1,8 @@
-"""The repository write lock: an flock on `.gitml/tmp/lock`, waited for a while.
+"""The repository locks: flocks on files in `.gitml/tmp/`, waited for briefly.
+
+`lock` is the write lock (one writer at a time). `cache.lock` guards the cache's contents
+against `gc`: transfers (fetch, push) hold it shared, several at once, while they write
+objects (and their temp files) or read them; gc holds it exclusively while it deletes.
 
 A kernel lock is released when its process dies (kill -9 included), so a crash never leaves
 the repository locked. (The filelock package does the same, but costs ~16 ms to import,
@@ -32,36 +36,45 @@ class Wait:
 
 
 @contextlib.contextmanager
-def hold(path: str, wait: Wait) -> Iterator[None]:
-    """Hold the lock at `path`; wait up to `wait.timeout` s for another holder, then fail."""
+def hold(
+    path: str,
+    wait: Wait,
+    *,
+    shared: bool = False,
+    doing: str = "writing to this repository",
+) -> Iterator[None]:
+    """Hold the lock at `path` (`shared`: with other shared holders); wait up to
+    `wait.timeout` s for a conflicting holder, then fail saying another process is `doing`.
+    An exclusive holder writes its pid into the file, so a waiter can name it."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        _acquire(fd, path, wait)
+        _acquire(fd, path, wait, shared=shared, doing=doing)
         try:
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            if not shared:
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
             yield
         finally:
-            with contextlib.suppress(OSError):
-                os.ftruncate(fd, 0)
+            if not shared:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, 0)
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
 
 
-def _acquire(fd: int, path: str, wait: Wait) -> None:
+def _acquire(fd: int, path: str, wait: Wait, *, shared: bool, doing: str) -> None:
     deadline = time.monotonic() + wait.timeout
     told = False
     while True:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
             return
         except BlockingIOError:
             if time.monotonic() >= deadline:
                 raise LockedError(
-                    f"another gitml process{_pid_text(fd)} is writing to this repository"
-                    f" (lock: {path})",
+                    f"another gitml process{_pid_text(fd)} is {doing} (lock: {path})",
                     hint="wait for it to finish, then run the command again",
                 ) from None
             if not told and wait.on_wait is not None:

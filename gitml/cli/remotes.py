@@ -123,9 +123,16 @@ def _report(verb: str, result: Any, as_json: bool) -> None:
         click.echo(f"warning: {path} ({oid}) is not in the cache; not pushed", err=True)
     if t.failed:
         first = t.failed[0]
+        hint = None
+        if result.missing:
+            hint = (
+                f"run 'gitml push' from a machine that has {result.missing[0][0]}, or"
+                f" 'gitml fsck --remote {result.remote}' to find what the remote lost"
+            )
         raise TransferError(
             f"{render.plural(len(t.failed), 'object')} not {verb}: {first[0]}: {first[1]}"
-            + (f" (and {len(t.failed) - 1} more)" if len(t.failed) > 1 else "")
+            + (f" (and {len(t.failed) - 1} more)" if len(t.failed) > 1 else ""),
+            hint=hint,
         )
 
 
@@ -224,6 +231,7 @@ def gc(
             "kept": result.kept,
             "local": list(result.local),
             "remote": list(result.remote),
+            "remote_temps": list(result.remote_temps),
         }
         click.echo(render.to_json(data))
         return
@@ -233,9 +241,13 @@ def gc(
             say(f"cache: {oid}")
         for oid in result.remote:
             say(f"remote: {oid}")
+        for path in result.remote_temps:
+            say(f"remote temp file: {path}")
+    temps = len(result.remote_temps)
     say(
         f"{verb} {render.plural(len(result.local), 'object')} from the cache"
         + (f" and {len(result.remote)} from the remote" if cloud else "")
+        + (f" (and {render.plural(temps, 'stale temp file')})" if temps else "")
         + f"; {result.kept} kept"
     )
 
@@ -264,15 +276,29 @@ def cloud_status(targets: tuple[str, ...], remote: str | None, check: bool, as_j
 
 def fsck_remote(name: str, jobs: int | None) -> None:
     """`gitml fsck --remote NAME`: called by the fsck command."""
-    from gitml.commands.sync import fsck_remote as run
+    from gitml import render
+    from gitml.commands.fsck_remote import fsck_remote as run
 
     result = run(repo_here(), remote=name, jobs=jobs)
-    for oid in result.corrupt:
-        click.echo(f"corrupt on '{name}': {oid}", err=True)
+    for oid, path in result.corrupt:
+        what = f" ({path})" if path else ""
+        click.echo(f"corrupt on '{name}': {oid}{what}; moved to quarantine/", err=True)
+    for path, oid in result.missing:
+        click.echo(f"missing on '{name}': {path} ({oid})", err=True)
+    for where, moid in result.withdrawn:
+        click.echo(
+            f"withdrawn from '{name}': manifest {moid} of {where}; 'gitml push' from a"
+            " machine that has it re-sends what is missing",
+            err=True,
+        )
     for oid, why in result.errors:
         click.echo(f"unreadable on '{name}': {oid}: {why}", err=True)
-    say(f"{result.checked} objects checked on '{name}', {len(result.corrupt)} corrupt")
+    say(
+        f"{render.plural(result.checked, 'object')} checked on '{name}':"
+        f" {len(result.corrupt)} corrupt, {len(result.missing)} missing,"
+        f" {render.plural(len(result.withdrawn), 'manifest')} withdrawn"
+    )
     if result.errors:
         raise Exit(3)
-    if result.corrupt:
+    if not result.clean:
         raise Exit(EXIT_DIFFERENCES)

@@ -20,9 +20,9 @@ from gitml.constants import GITML_DIR, LOCK_FILE_NAME, PIPELINE_FILE, POINTER_SU
 if TYPE_CHECKING:
     from gitml.commands.checkout import CheckoutResult
     from gitml.hashing import HashInfo
-    from gitml.remote import TransferResult
     from gitml.repo import Repo
     from gitml.repolock import OnWait
+    from gitml.transfer import TransferResult
     from gitml.workspace import Hasher
 
 Output = tuple[str, "HashInfo"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -10,20 +9,12 @@ from dataclasses import dataclass
 from gitml import used
 from gitml.commands.checkout import CheckoutResult, checkout
 from gitml.errors import GitmlError
-from gitml.hashing import hash_file
 from gitml.odb import SMALL_FILE
 from gitml.pipeline.lock import StageLock
 from gitml.pipeline.runcache import RunCache
-from gitml.remote import (
-    RemoteError,
-    RemoteStore,
-    TransferResult,
-    missing_on,
-    open_remote,
-    transfer,
-    transfer_batches,
-)
+from gitml.remote import RemoteError, RemoteStore, missing_on, open_remote
 from gitml.repo import Repo
+from gitml.transfer import TransferResult, transfer, transfer_batches
 
 Progress = Callable[[int], None]
 Totals = Callable[[int], None]
@@ -34,6 +25,7 @@ class SyncResult:
     remote: str
     transfer: TransferResult
     not_local: tuple[tuple[str, str], ...] = ()  # push: (path, oid) missing from the cache
+    missing: tuple[tuple[str, str], ...] = ()  # fetch: (path, oid) missing on the remote
 
     @property
     def ok(self) -> bool:
@@ -74,6 +66,18 @@ def push_outputs(
     `not_local` lists objects of `outs` that neither the remote nor the cache has.
     """
     store = open_remote(repo.root, repo.config, remote)
+    with repo.cache_lock(shared=True):  # gc waits: the objects being sent stay
+        return _push(repo, store, outs, jobs, progress, total)
+
+
+def _push(
+    repo: Repo,
+    store: RemoteStore,
+    outs: list[used.Output],
+    jobs: int | None,
+    progress: Progress | None,
+    total: Totals | None,
+) -> SyncResult:
     runs = RunCache(repo.cache.root)
     records = _local_records(runs)
     record_outs = [(e.path, e.hash_info) for rec in records.values() for e in rec.outs]
@@ -219,7 +223,20 @@ def fetch(
     """Download every needed object missing from the cache, verifying each before it lands:
     those of `scope`, or of `outs` when given (e.g. a run record's)."""
     store = open_remote(repo.root, repo.config, remote)
-    outs = used.outputs(repo, scope) if outs is None else list(outs)
+    with repo.cache_lock(shared=True):  # gc waits: our temp files and new objects stay
+        return _fetch(repo, store, scope, jobs, progress, total, outs)
+
+
+def _fetch(
+    repo: Repo,
+    store: RemoteStore,
+    scope: used.Scope,
+    jobs: int | None,
+    progress: Progress | None,
+    total: Totals | None,
+    given: Sequence[used.Output] | None,
+) -> SyncResult:
+    outs = used.outputs(repo, scope) if given is None else list(given)
     first = used.expand(repo, outs)
     manifests = {info.digest for _, info in first.unknown}
     result = TransferResult()
@@ -242,12 +259,15 @@ def fetch(
         rest.failed += batched.failed
     rest.transferred.extend(result.transferred)
     rest.failed.extend(f for f in result.failed if f[0] not in todo)
-    rest.failed = [(needed.owner.get(o, o), f"{o}: {why}") for o, why in sorted(rest.failed)]
+    lost = missing_why(store.name)
+    rest.failed.sort()
+    gone = tuple((needed.owner.get(o, o), o) for o, why in rest.failed if why == lost)
+    rest.failed = [(needed.owner.get(o, o), f"{o}: {why}") for o, why in rest.failed]
     rest.skipped = len(needed.oids) - len(todo) - len(result.transferred)
     repo.cache.sync()
     runs = RunCache(repo.cache.root)
     _transfer_runs(store, _remote_runs(store) - runs.list_keys(), runs.write_raw, store.read_run)
-    return SyncResult(store.name, rest)
+    return SyncResult(store.name, rest, missing=gone)
 
 
 def pull(
@@ -281,10 +301,15 @@ def _receive_batch(
             except GitmlError as e:
                 outcome.append((oid, e))
         elif isinstance(data, FileNotFoundError) or data is None:
-            outcome.append((oid, GitmlError("not on the remote")))
+            outcome.append((oid, GitmlError(missing_why(store.name))))
         else:
             outcome.append((oid, data))
     return outcome
+
+
+def missing_why(remote: str) -> str:
+    """Why an object was not fetched: the remote does not have it."""
+    return f"missing on remote '{remote}'"
 
 
 def _receive(repo: Repo, store: RemoteStore, oid: str, size: int) -> None:
@@ -295,7 +320,7 @@ def _receive(repo: Repo, store: RemoteStore, oid: str, size: int) -> None:
         else:
             store.download_into(oid, repo.cache)
     except FileNotFoundError as e:
-        raise GitmlError("not on the remote") from e
+        raise GitmlError(missing_why(store.name)) from e
 
 
 def _run(
@@ -338,42 +363,3 @@ def cloud_status(repo: Repo, scope: used.Scope, *, remote: str | None = None) ->
         out = next((rel for rel, _ in outs if owner == rel or owner.startswith(rel + "/")), owner)
         per_output[out] = per_output.get(out, 0) + 1
     return CloudStatus(store.name, tuple(sorted(per_output.items())))
-
-
-@dataclass(frozen=True)
-class RemoteFsck:
-    checked: int
-    corrupt: tuple[str, ...]
-    errors: tuple[tuple[str, str], ...]  # (oid, why) that could not be read
-
-
-def fsck_remote(repo: Repo, *, remote: str | None, jobs: int | None = None) -> RemoteFsck:
-    """Download (to temp files) and hash every object on the remote."""
-    store = open_remote(repo.root, repo.config, remote)
-    try:
-        oids = store.list_oids()
-    except Exception as e:
-        raise RemoteError(store.name, e) from e
-    os.makedirs(repo.tmp_dir, exist_ok=True)
-
-    def check(oid: str) -> None:
-        tmp = os.path.join(repo.tmp_dir, f"fsck-{oid}")
-        try:
-            store.download(oid, tmp)
-            if hash_file(tmp)[0] != oid.removesuffix(".dir"):
-                raise _Corrupt()
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-
-    result = _run(store, oids, check, jobs, None)
-    corrupt = tuple(o for o, why in result.failed if why == _Corrupt.WHY)
-    errors = tuple((o, why) for o, why in result.failed if why != _Corrupt.WHY)
-    return RemoteFsck(len(oids), corrupt, errors)
-
-
-class _Corrupt(GitmlError):
-    WHY = "bytes do not match the name"
-
-    def __init__(self) -> None:
-        super().__init__(self.WHY)
