@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -223,7 +224,14 @@ def gc(
         raise BadInputError("say what to keep: -w, -a, -T or -A (the workspace is always kept)")
     if not (dry or force):
         where = "the cache and the remote" if cloud else "the cache"
-        click.confirm(f"Delete every object from {where} not used by what you keep?", abort=True)
+        if not sys.stdin.isatty():
+            raise BadInputError(
+                f"gc deletes objects from {where} and there is no terminal to ask on",
+                hint="pass -f to confirm, or --dry to see what would go",
+            )
+        if not click.confirm(f"Delete every object from {where} not used by what you keep?"):
+            say("Nothing removed.")
+            return
     result = run(repo_here(), scope_of((), kw), cloud=cloud, remote=remote, dry=dry)
     if as_json:
         data = {
