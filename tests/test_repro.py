@@ -395,3 +395,28 @@ def test_status_says_unfetched_outs_need_a_pull(chain: Path, tmp_path: Path) -> 
             "out model.txt: its recorded version is not in the cache (run 'gitml pull')",
         ]
         assert "out prepared.txt changed" not in run_cli("status").out
+
+
+def test_cloud_status_and_push_count_run_records_the_same_way(
+    chain: Path, tmp_path: Path
+) -> None:
+    """issue 11 item 10: objects that only run records name are counted apart, the same way,
+    by `status --cloud` and by `push` (the outputs' count matches between the two)."""
+    assert run_cli("remote", "add", "-d", "store", str(tmp_path / "store")).code == 0
+    write(chain / "raw.txt", "earlier\n")  # a run whose outs only its run record names now
+    repro()
+    write(chain / "raw.txt", "hello\n")
+    repro()  # restored from the run cache
+    cloud = json.loads(run_cli("status", "--cloud", "--json").out)
+    missing = sum(item["objects"] for item in cloud["missing"])
+    runs = cloud["run_cache_objects_missing"]  # the earlier run's outs (metrics.json's too)
+    assert missing == 2 and runs >= 2  # the workspace's prepared.txt and model.txt
+    text = run_cli("status", "--cloud").out
+    assert f"{runs} objects of run records (the run cache)" in text
+    pushed = json.loads(run_cli("push", "--json").out)
+    assert (pushed["pushed"], pushed["run_cache_objects"]) == (missing, runs)
+    assert json.loads(run_cli("status", "--cloud", "--json").out) == {
+        "remote": "store",
+        "missing": [],
+        "run_cache_objects_missing": 0,
+    }
