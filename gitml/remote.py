@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from gitml import cpus
+from gitml import cpus, remoteurl
 from gitml.config import Config
 from gitml.constants import DIR_SUFFIX, HASH_DIR
 from gitml.errors import BadInputError, CorruptObjectError, GitmlError
@@ -31,7 +31,8 @@ class RemoteError(GitmlError):
     exit_code = 3
 
     def __init__(self, name: str, error: BaseException) -> None:
-        super().__init__(f"remote '{name}': {type(error).__name__}: {error}")
+        text = remoteurl.redact_text(f"{type(error).__name__}: {error}")
+        super().__init__(f"remote '{name}': {text}")
 
 
 class RemoteStore(Protocol):
@@ -235,16 +236,17 @@ def open_remote(root: str, config: Config, name: str | None = None) -> RemoteSto
         raise BadInputError(f"unknown remote '{name}'", hint="see 'gitml remote list'")
     options = dict(config.remotes[name])
     url = str(options.pop("url"))
-    protocol = url.split("://", 1)[0] if "://" in url else "file"
-    if protocol == "file":
-        path = url.removeprefix("file://")
-        return LocalRemote(name, url, os.path.join(root, os.path.expanduser(path)))
+    remoteurl.hide_password(url)
+    protocol = remoteurl.protocol_of(url)
+    if protocol in remoteurl.LOCAL_PROTOCOLS:
+        return LocalRemote(name, url, remoteurl.check_local(root, name, url))
     try:
         import fsspec
 
         fs = fsspec.filesystem(protocol, **_fs_options(protocol, options))
     except (ImportError, ValueError) as e:
-        raise BadInputError(f"remote '{name}': cannot open {url} ({e})") from e
+        shown = remoteurl.redact(url)
+        raise BadInputError(f"remote '{name}': cannot open {shown} ({e})") from e
     return FsspecRemote(name, url, fs, url.split("://", 1)[1], protocol)
 
 
@@ -384,6 +386,6 @@ def _collect(
 
 def _describe(error: BaseException) -> str:
     if isinstance(error, GitmlError):
-        return error.message
-    return f"{type(error).__name__}: {error}"
+        return remoteurl.redact_text(error.message)
+    return remoteurl.redact_text(f"{type(error).__name__}: {error}")
 

@@ -126,3 +126,85 @@ def test_moderate_nesting_and_anchors_still_work(repo: Path) -> None:
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "run")
     assert run_cli("status").code == 0
+
+
+# --------------------------------------------------------------------------- item 5
+
+
+def one_line(result: Result, code: int, *words: str) -> None:
+    assert result.code == code, (result.code, result.out, result.err)
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1, result.err
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+def hand_edit_remote(repo: Path, url: str) -> None:
+    text = f"core:\n  remote: b\nremotes:\n  b:\n    url: '{url}'\n"
+    write(repo / ".gitml" / "config.yaml", text)
+
+
+def test_remote_inside_gitml_is_refused(repo: Path) -> None:
+    """issue 10 item 5: the repository's own cache (or .git) is not accepted as a remote."""
+    write(repo / "data.csv", "a,b\n1,2\n")
+    assert run_cli("add", "data.csv").code == 0
+    before = snapshot(repo)
+    for url in (".gitml/cache", f"file://{repo}/.gitml", ".git/backup"):
+        result = run_cli("remote", "add", "-d", "backup", url)
+        one_line(result, 2, "refusing to use", "inside the repository's")
+    assert snapshot(repo) == before
+
+
+def test_hand_edited_remote_inside_gitml_is_refused_when_used(repo: Path) -> None:
+    """issue 10 item 5: a config edited by hand to point into .gitml/ is refused by push,
+    status --cloud and gc -c (before, push said every object was already "backed up")."""
+    write(repo / "data.csv", "a,b\n1,2\n")
+    assert run_cli("add", "data.csv").code == 0
+    hand_edit_remote(repo, ".gitml/cache")
+    before = snapshot(repo)
+    for args in (("push",), ("status", "--cloud"), ("gc", "-w", "-c", "-f"), ("fetch",)):
+        one_line(run_cli(*args), 2, "remote 'b'", "inside the repository's .gitml folder")
+    assert snapshot(repo) == before
+
+
+def test_non_empty_folder_is_refused_as_remote(repo: Path, tmp_path: Path) -> None:
+    """issue 10 item 5: a folder of other files (a stand-in for /etc) is refused at
+    `remote add` and at push, and nothing is written into it."""
+    etc = tmp_path / "etc"
+    write(etc / "passwd", "root:x:0:0::/root:/bin/sh\n")
+    write(etc / "hosts", "127.0.0.1 localhost\n")
+    write(repo / "data.csv", "a,b\n1,2\n")
+    assert run_cli("add", "data.csv").code == 0
+    before, etc_before = snapshot(repo), snapshot(etc)
+    one_line(run_cli("remote", "add", "b", f"file://{etc}"), 2, "non-empty folder")
+    hand_edit_remote(repo, f"file://{etc}")
+    one_line(run_cli("push"), 2, "refusing to use", "not a gitml object store")
+    assert snapshot(etc) == etc_before
+    assert sorted(p.name for p in etc.iterdir()) == ["hosts", "passwd"]
+    write(repo / ".gitml" / "config.yaml", (before[".gitml/config.yaml"]).decode())
+    # an empty or new folder is fine, and stays usable once it holds objects
+    for store in (tmp_path / "empty", tmp_path / "new" / "store"):
+        if store.name == "empty":
+            store.mkdir()
+        assert run_cli("remote", "add", "-f", "-d", "b", str(store)).code == 0
+        assert run_cli("push").code == 0
+        assert run_cli("push").code == 0
+        assert sorted(p.name for p in store.iterdir()) == ["xxh3"]
+
+
+def test_url_password_is_never_printed(repo: Path) -> None:
+    """issue 10 item 5: a password in a hand-edited remote URL shows as *** in `remote list`,
+    in errors, and in push --json."""
+    write(repo / "data.csv", "a,b\n1,2\n")
+    assert run_cli("add", "data.csv").code == 0
+    secret = "hunter2pass"
+    for url in (f"https://u:{secret}@127.0.0.1:9/x", f"nosuchproto://u:{secret}@host/x"):
+        hand_edit_remote(repo, url)
+        listing = run_cli("remote", "list")
+        assert listing.code == 0 and "u:***@" in listing.out, listing
+        for args in (("push",), ("push", "--json")):
+            result = run_cli(*args)
+            assert result.code in (2, 3), result
+            assert secret not in result.out + result.err, result
+            assert "***" in result.out + result.err, result
+        assert secret not in str(run_cli("status", "--cloud"))

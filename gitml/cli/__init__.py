@@ -119,15 +119,22 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     except GitmlError as e:
         _traceback_if_verbose(ctx_meta)
-        click.echo(f"error: {e}", err=True)
+        click.echo(f"error: {_redacted(e)}", err=True)
         return e.exit_code
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         return 130
     except Exception as e:  # the last line of defence: one line, exit 3
         _traceback_if_verbose(ctx_meta)
-        click.echo(f"error: unexpected {type(e).__name__}: {e}", err=True)
+        click.echo(f"error: unexpected {type(e).__name__}: {_redacted(e)}", err=True)
         return EXIT_ERROR
+
+
+def _redacted(e: BaseException) -> str:
+    """The error's text with any password in a URL shown as ***."""
+    from gitml.remoteurl import redact_text
+
+    return redact_text(str(e))
 
 
 def _traceback_if_verbose(meta: dict[str, Any]) -> None:
