@@ -14,6 +14,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from gitml.constants import GITML_DIR, HASH_DIR
 from gitml.errors import BadInputError
+from gitml.paths import is_within
 
 LOCAL_PROTOCOLS = frozenset({"file", "local"})
 # what may sit at the top of an object store: gitml's objects and run records, DVC's
@@ -76,7 +77,7 @@ def check_local(root: str, name: str, url: str) -> str:
     real = os.path.realpath(folder)
     shown = redact(url)
     for inner in (GITML_DIR, ".git"):
-        if _inside(real, os.path.realpath(os.path.join(root, inner))):
+        if is_within(real, os.path.realpath(os.path.join(root, inner))):
             raise BadInputError(
                 f"remote '{name}': refusing to use {shown} as a remote: it is inside the "
                 f"repository's {inner} folder",
@@ -91,10 +92,6 @@ def check_local(root: str, name: str, url: str) -> str:
             hint="give an empty or new folder",
         )
     return folder
-
-
-def _inside(path: str, folder: str) -> bool:
-    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def _store_like(folder: str) -> bool:

@@ -13,7 +13,7 @@ import os
 import time
 from collections.abc import Iterator
 
-from gitml.errors import LockedError
+from gitml.errors import LockedError, name_path
 
 _POLL_S = 0.05
 
@@ -36,6 +36,9 @@ def hold(path: str, timeout: float) -> Iterator[None]:
                         hint="wait for it to finish, then run the command again",
                     ) from None
                 time.sleep(_POLL_S)
+            except OSError as e:  # ENOLCK: a file system without locks (some network mounts)
+                name_path(e, path)
+                raise
         try:
             yield
         finally:

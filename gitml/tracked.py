@@ -9,7 +9,7 @@ from gitml import scm, yamlio
 from gitml.constants import GITML_DIR, POINTER_SUFFIX
 from gitml.errors import BadInputError
 from gitml.hashing import HashInfo
-from gitml.paths import check_inside, to_posix_rel
+from gitml.paths import check_inside, check_utf8_names, to_posix_rel
 from gitml.pointer import Pointer, data_rel_for, pointer_rel_for
 from gitml.repo import Repo
 
@@ -48,6 +48,7 @@ def rel_of(repo: Repo, path: str) -> str:
     abspath = os.path.abspath(path)
     check_inside(repo.root, abspath, what=path)
     rel = to_posix_rel(repo.root, abspath)
+    check_utf8_names([rel])
     if rel == "." or rel.startswith("../"):
         raise BadInputError(f"{path}: not a path inside the repository")
     first = rel.split("/")[0]

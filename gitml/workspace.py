@@ -14,7 +14,7 @@ from gitml.errors import BadInputError, UnsafePathError
 from gitml.hashing import HashInfo, hash_bytes, hash_file
 from gitml.ignore import IgnoreRules
 from gitml.odb import ObjectStore
-from gitml.paths import is_within
+from gitml.paths import check_utf8_names, is_within
 from gitml.statcache import RACY_WINDOW_NS, StatCache, StatKey, now_ns, stat_key
 from gitml.tree import Tree, TreeEntry
 
@@ -89,6 +89,7 @@ class Hasher:
     def _scan_dir(self, abspath: str, rel_in_repo: str, need_tree: bool) -> Scanned:
         started = now_ns()
         files = self.walk(abspath, rel_in_repo)
+        check_utf8_names([f.rel for f in files], folder=rel_in_repo)
         fingerprint = _fingerprint(files, started)
         if fingerprint is not None and not need_tree and self.store is None:
             known = self.state.get_tree(rel_in_repo, fingerprint)

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import os
+import platform
 import re
+import shutil
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -208,3 +214,139 @@ def test_url_password_is_never_printed(repo: Path) -> None:
             assert secret not in result.out + result.err, result
             assert "***" in result.out + result.err, result
         assert secret not in str(run_cli("status", "--cloud"))
+
+
+# --------------------------------------------------------------------------- item 16
+
+
+@pytest.fixture
+def full_disk_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A gitml repository on a 3 MiB tmpfs (needs root: skipped where mount is refused)."""
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    proc = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mnt)], capture_output=True
+    )
+    if proc.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {proc.stderr.decode().strip()}")
+    try:
+        root = mnt / "repo"
+        root.mkdir()
+        git(root, "init", "-q")
+        monkeypatch.chdir(root)
+        assert run_cli("init").code == 0
+        yield root
+    finally:
+        monkeypatch.chdir(tmp_path)
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def fill(path: Path) -> None:
+    """Write zeros to `path` until the file system is full."""
+    with open(path, "wb") as f:
+        try:
+            while True:
+                f.write(b"\0" * 65536)
+                f.flush()
+        except OSError as e:
+            assert e.errno == errno.ENOSPC
+
+
+def test_full_disk_status_works_and_add_names_the_file(full_disk_repo: Path) -> None:
+    """issue 10 item 16a: on a full disk `status` still works (the state database is only an
+    optimisation) and `add` exits 3 with one line naming the file, not "unexpected"."""
+    root = full_disk_repo
+    write(root / "data.csv", "a,b\n1,2\n")
+    assert run_cli("add", "data.csv").code == 0
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "data")
+    shutil.rmtree(root / ".gitml" / "tmp")  # the state database must be created anew
+    write(root / "data.csv", "a,b\n1,3\n")
+    write(root / "new.bin", os.urandom(200_000))
+    fill(root.parent / "filler")
+    result = run_cli("status")
+    assert result.code == 0, result
+    assert "modified: data.csv" in result.out
+    result = run_cli("add", "new.bin")
+    one_line(result, 3, "no space left on device: ", str(root / ".gitml" / "cache"))
+    assert "unexpected" not in result.err
+
+
+def test_unusable_state_database_degrades_to_no_cache(repo: Path) -> None:
+    """issue 10 item 16a: a state database that cannot be opened (here a folder in its
+    place) means "nothing cached": status, add and checkout still work."""
+    write(repo / "data.csv", "a,b\n1,2\n")
+    state = repo / ".gitml" / "tmp" / "state.db"
+    if state.exists():
+        state.unlink()
+    state.mkdir(parents=True)
+    assert run_cli("add", "data.csv").code == 0
+    assert run_cli("status").code == 0
+    write(repo / "data.csv", "changed\n")
+    assert "modified: data.csv" in run_cli("status").out
+
+
+def no_flock() -> None:
+    """In the child: a seccomp filter makes the kernel fail flock(2) with ENOLCK, as on a
+    network mount without locking (nothing in gitml is replaced)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    class Filter(ctypes.Structure):
+        _fields_ = [
+            ("code", ctypes.c_ushort),
+            ("jt", ctypes.c_ubyte),
+            ("jf", ctypes.c_ubyte),
+            ("k", ctypes.c_uint),
+        ]
+
+    class Program(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(Filter))]
+
+    nr_flock, arch = 73, 0xC000003E  # x86_64
+    code = [
+        (0x20, 0, 0, 4),  # load seccomp_data.arch
+        (0x15, 0, 3, arch),  # another architecture: allow
+        (0x20, 0, 0, 0),  # load seccomp_data.nr
+        (0x15, 0, 1, nr_flock),
+        (0x06, 0, 0, 0x00050000 | errno.ENOLCK),  # return -ENOLCK
+        (0x06, 0, 0, 0x7FFF0000),  # allow
+    ]
+    filters = (Filter * len(code))(*[Filter(*c) for c in code])
+    program = Program(len(code), filters)
+    assert libc.prctl(38, 1, 0, 0, 0) == 0  # PR_SET_NO_NEW_PRIVS
+    assert libc.prctl(22, 2, ctypes.byref(program), 0, 0) == 0  # PR_SET_SECCOMP, FILTER
+
+
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="the seccomp filter is for x86_64")
+def test_file_system_without_locks_is_named(repo: Path) -> None:
+    """issue 10 item 16b: flock failing with ENOLCK (a real kernel error, from a seccomp
+    filter) exits 3 with one line naming the lock file, not "unexpected"."""
+    write(repo / "data.csv", "a,b\n1,2\n")
+    before = snapshot(repo)
+    proc = gitml_subprocess(repo, "add", "data.csv", preexec_fn=no_flock)
+    out, err = proc.communicate(timeout=60)
+    result = Result(proc.returncode, out.decode(), err.decode())
+    lock = str(repo / ".gitml" / "tmp" / "lock")
+    one_line(result, 3, "the file system does not support file locks: " + lock)
+    assert snapshot(repo) == before
+
+
+def test_non_utf8_file_names_are_refused(repo: Path) -> None:
+    """issue 10 item 16c: a file name that is not UTF-8 is refused with exit 2, naming it
+    with a \\xNN escape, at top level and inside a tracked folder; nothing is written."""
+    bad = os.fsdecode(b"caf\xe9.csv")
+    write(repo / "data" / "ok.csv", "1\n")
+    write(repo / "data" / bad, "2\n")
+    write(repo / bad, "3\n")
+    before = snapshot(repo)
+    one_line(run_cli("add", bad), 2, "caf\\xe9.csv: the file name is not UTF-8")
+    one_line(run_cli("add", "data"), 2, "data/caf\\xe9.csv: the file name is not UTF-8")
+    assert snapshot(repo) == before
+    # a folder tracked before the name appeared: status says so too (a real terminal's
+    # stderr, so the name must be printable)
+    (repo / "data" / bad).unlink()
+    assert run_cli("add", "data").code == 0
+    write(repo / "data" / bad, "2\n")
+    proc = gitml_subprocess(repo, "status")
+    out, err = proc.communicate(timeout=60)
+    one_line(Result(proc.returncode, out.decode(), err.decode()), 2, "data/caf\\xe9.csv")
