@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Iterator
 
 from gitml import bigio
-from gitml.constants import DIR_SUFFIX, HASH_DIR
+from gitml.constants import DIR_SUFFIX, HASH_DIR, QUARANTINE_DIR
 from gitml.errors import CorruptObjectError, MissingObjectError, name_path
 from gitml.hashing import CHUNK, hash_bytes, hash_file
 from gitml.tree import Tree
@@ -247,7 +247,7 @@ class ObjectStore:
 
     def quarantine(self, oid: str) -> str:
         """Move a corrupt object out of the store; returns where it went."""
-        folder = os.path.join(self.root, "quarantine")
+        folder = os.path.join(self.root, QUARANTINE_DIR)
         os.makedirs(folder, exist_ok=True)
         dest = os.path.join(folder, oid)
         os.replace(self.path(oid), dest)
