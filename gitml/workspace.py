@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from gitml.atomic import is_leftover
+from gitml.atomic import MARKER, is_tmp, name_tag, remove_leftover, tmp_tag
 from gitml.errors import BadInputError, UnsafePathError
 from gitml.hashing import HashInfo, hash_bytes, hash_file
 from gitml.ignore import IgnoreRules
@@ -31,10 +31,13 @@ class FileStat(NamedTuple):
 @dataclass(frozen=True)
 class Scanned:
     """A hashed workspace path. `tree` is a directory's manifest (None for a file, or for a
-    directory answered from the state database when no tree was asked for)."""
+    directory answered from the state database when no tree was asked for). `skipped` are a
+    directory's entries that were not hashed (ignored ones, FIFOs, sockets, dangling
+    symlinks, another process's temp files), relative to it: gitml cannot restore them."""
 
     hash_info: HashInfo
     tree: Tree | None
+    skipped: tuple[str, ...] = ()
 
 
 def _fingerprint(files: Sequence[FileStat], started_ns: int) -> str | None:
@@ -47,7 +50,11 @@ def _fingerprint(files: Sequence[FileStat], started_ns: int) -> str | None:
 
 
 class Hasher:
-    """Hashes workspace files; with `store`, also copies each missing object into it."""
+    """Hashes workspace files; with `store`, also copies each missing object into it.
+
+    A gitml temp file (`atomic.tmp_name`) seen in a walked folder, or beside a scanned path
+    and named after it, is never hashed; if the process that made it is gone, it is removed.
+    """
 
     def __init__(
         self,
@@ -65,7 +72,7 @@ class Hasher:
         self.store = store
         self.jobs = jobs or min(8, 2 * (os.cpu_count() or 1))
         self.progress = progress
-        self.leftovers: list[str] = []  # temp files of interrupted gitml writes, seen in walks
+        self._temps: dict[str, list[str]] = {}  # folder -> its temp-like names
 
     def scan(self, abspath: str, rel_in_repo: str, *, need_tree: bool = True) -> Scanned | None:
         """Hash the file or directory at `abspath`; None if it does not exist.
@@ -74,6 +81,7 @@ class Hasher:
         hashing is answered from the state database without building its manifest.
         """
         self._check_link(abspath)  # also when missing: a symlinked parent may lead outside
+        self._sweep_beside(abspath)
         try:
             st = os.stat(abspath)
         except FileNotFoundError:
@@ -88,12 +96,13 @@ class Hasher:
 
     def _scan_dir(self, abspath: str, rel_in_repo: str, need_tree: bool) -> Scanned:
         started = now_ns()
-        files = self.walk(abspath, rel_in_repo)
+        skipped: list[str] = []
+        files = self.walk(abspath, rel_in_repo, skipped)
         fingerprint = _fingerprint(files, started)
         if fingerprint is not None and not need_tree and self.store is None:
             known = self.state.get_tree(rel_in_repo, fingerprint)
             if known is not None:
-                return Scanned(known, None)
+                return Scanned(known, None, tuple(skipped))
         digests = self.hash_files(files)
         tree = Tree.build(TreeEntry(f.rel, digests[f.abspath], f.key[2]) for f in files)
         info = tree.hash_info()
@@ -101,11 +110,29 @@ class Hasher:
             self.store.add_bytes(info.digest, tree.to_json())
         if fingerprint is not None:
             self.state.put_tree(rel_in_repo, fingerprint, info)
-        return Scanned(info, tree)
+        return Scanned(info, tree, tuple(skipped))
 
-    def walk(self, top: str, rel_in_repo: str) -> list[FileStat]:
-        """Every file below `top`, minus .gitmlignore matches; refuses escaping symlinks."""
+    def _sweep_beside(self, abspath: str) -> None:
+        """Remove the dead temp files of `abspath` (or of its pointer) in its folder."""
+        folder, name = os.path.split(abspath)
+        temps = self._temps.get(folder)
+        if temps is None:
+            try:
+                temps = [n for n in os.listdir(folder) if n.startswith(MARKER)]
+            except OSError:
+                temps = []
+            self._temps[folder] = temps
+        if temps:
+            tags = {name_tag(name), name_tag(name + ".gitml")}
+            for temp in temps:
+                if is_tmp(temp) and tmp_tag(temp) in tags:
+                    remove_leftover(os.path.join(folder, temp))
+
+    def walk(self, top: str, rel_in_repo: str, skipped: list[str] | None = None) -> list[FileStat]:
+        """Every file below `top`, minus .gitmlignore matches; refuses escaping symlinks.
+        Entries not hashed are appended to `skipped` (paths relative to `top`)."""
         found: list[FileStat] = []
+        skip = (skipped if skipped is not None else []).append
         append = found.append
         stack = [(top, "")]
         ignore = self.ignore or None
@@ -114,8 +141,9 @@ class Hasher:
             with os.scandir(folder) as it:
                 for entry in it:
                     if ignore is None and entry.is_file(follow_symlinks=False):  # the hot path
-                        if is_leftover(entry.name):
-                            self.leftovers.append(entry.path)
+                        if entry.name.startswith(MARKER) and is_tmp(entry.name):
+                            if not remove_leftover(entry.path):
+                                skip(prefix + entry.name)
                             continue
                         st = entry.stat(follow_symlinks=False)
                         key = (st.st_ino, st.st_mtime_ns, st.st_size)
@@ -126,13 +154,16 @@ class Hasher:
                         self._check_link(entry.path)
                     is_dir = entry.is_dir()
                     if ignore is not None and ignore.ignored(f"{rel_in_repo}/{rel}", is_dir=is_dir):
-                        continue
-                    if is_dir:
+                        skip(rel)
+                    elif is_dir:
                         stack.append((entry.path, rel + "/"))
-                    elif is_leftover(entry.name):
-                        self.leftovers.append(entry.path)
+                    elif entry.name.startswith(MARKER) and is_tmp(entry.name):
+                        if not remove_leftover(entry.path):
+                            skip(rel)
                     elif entry.is_file():
                         append(FileStat(rel, entry.path, stat_key(entry.stat())))
+                    else:
+                        skip(rel)  # a FIFO, a socket, a device, a dangling symlink
         return found
 
     def _check_link(self, abspath: str) -> None:
