@@ -71,11 +71,15 @@ def owner_dead(name: str) -> bool:
 
 
 def remove_leftover(path: str) -> bool:
-    """Remove `path` if it is a gitml temp file whose writer is gone; True if it was."""
+    """Remove `path` if it is a gitml temp file whose writer is gone; True if it is gone."""
     if not owner_dead(os.path.basename(path)):
         return False
-    with contextlib.suppress(FileNotFoundError):
+    try:
         os.unlink(path)
+    except FileNotFoundError:
+        pass
+    except OSError:  # a folder of that name, a read-only folder: leave it be
+        return False
     return True
 
 

@@ -307,3 +307,22 @@ def test_leftover_of_a_killed_single_file_checkout_is_removed(
     assert run_cli("checkout").code == 0
     assert run_cli("status", "--check").code == 0
     assert temps(big.parent) == [] and untracked(repo) == []
+
+
+def test_only_the_leftovers_of_managed_outputs_are_removed_beside_them(repo: Path) -> None:
+    """issue 10 item 15a: beside a single-file output, a dead process's temp file named for
+    that output (or its pointer) goes; one named for another file stays."""
+    write(repo / "m" / "model.bin", b"model")
+    assert run_cli("add", "m/model.bin").code == 0
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+
+    def dead_temp(final: str) -> Path:
+        parts = Path(tmp_name(str(repo / "m" / final))).name.split("-")
+        parts[3] = f"{gone.pid:x}"
+        return write(repo / "m" / "-".join(parts), b"partial")
+
+    ours, pointer, other = dead_temp("model.bin"), dead_temp("model.bin.gitml"), dead_temp("x")
+    assert run_cli("status", "--check").code == 0
+    assert not ours.exists() and not pointer.exists()
+    assert other.exists()
