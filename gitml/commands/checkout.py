@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -43,6 +41,12 @@ def checkout(
         for rel, info in workspace_outputs(repo, targets):
             current = hasher.scan(repo.abspath(rel), rel)
             plans.append(plan_output(repo, rel, info, current))
+        lost = [u for p in plans for u in p.unrestorable]
+        if lost and not force:
+            raise UncommittedChangeError(
+                f"checkout would delete {_some(lost)}, which gitml cannot restore",
+                hint="move it away, or use --force to delete it",
+            )
         conflicts = [c for p in plans for c in p.conflicts]
         if conflicts and not force:
             raise UncommittedChangeError(
@@ -52,9 +56,6 @@ def checkout(
             )
         if total is not None:
             total(sum(len(p.write) for p in plans))
-        for leftover in hasher.leftovers:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(leftover)
         linker = Linker(repo.config.cache_types)
         apply(repo, [p for p in plans if not p.is_noop], linker, progress=progress)
     return CheckoutResult(
