@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from gitml import cpus
 from gitml.bigio import DIRECT_MIN
+from gitml.errors import EXIT_ERROR, GitmlError
 from gitml.hashing import HashInfo
 from gitml.link import Linker, LinkType
 from gitml.repo import Repo
@@ -110,7 +111,8 @@ def apply(
         # once each, here, rather than one failing mkdir per file in the threads.
         for folder in sorted({os.path.dirname(repo.abspath(rel)) for rel, _ in plan.write}):
             if not os.path.isdir(folder):
-                os.makedirs(folder)
+                with _writing(folder):
+                    os.makedirs(folder)
                 fresh.add(folder)
     large = [([item], True) for plan in plans for item in plan.write if item[0] in plan.large]
     small = [item for plan in plans for item in plan.write if item[0] not in plan.large]
@@ -122,9 +124,10 @@ def apply(
         for rel, oid in chunk:
             dest = repo.abspath(rel)
             fresh_folder = os.path.dirname(dest) in fresh
-            if not fresh_folder and os.path.isdir(dest) and not os.path.islink(dest):
-                _remove_path(dest)  # a folder where the target has a file
-            st = linker.place(repo.cache.path(oid), oid, dest, large=is_large)
+            with _writing(dest):
+                if not fresh_folder and os.path.isdir(dest) and not os.path.islink(dest):
+                    _remove_path(dest)  # a folder where the target has a file
+                st = linker.place(repo.cache.path(oid), oid, dest, large=is_large)
             done.append((stat_key(st), oid))
         if progress:
             progress(len(chunk))
@@ -133,6 +136,19 @@ def apply(
     with ThreadPoolExecutor(cpus.file_threads()) as pool:
         stats = [item for part in pool.map(place, tasks) for item in part]
     repo.state.put_many(stats, hashed_at_ns=now_ns())
+
+
+class WriteError(GitmlError):
+    exit_code = EXIT_ERROR
+
+
+@contextlib.contextmanager
+def _writing(path: str) -> Iterator[None]:
+    """An OS error writing `path` (a name too long, no space, no permission) as one line."""
+    try:
+        yield
+    except OSError as e:
+        raise WriteError(f"cannot write {path}: {e.strerror or e}") from e
 
 
 def _clear(repo: Repo, plan: Plan) -> None:

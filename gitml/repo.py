@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from gitml import config as config_mod
@@ -20,6 +20,8 @@ from gitml.statcache import StatCache
 @dataclass
 class Repo:
     root: str
+    # untracked `*.gitml` files that are not valid pointers, skipped: path -> why (cli/ warns)
+    skipped: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def gitml_dir(self) -> str:

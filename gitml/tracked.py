@@ -16,8 +16,13 @@ from gitml.repo import Repo
 
 def pointer_files(repo: Repo) -> list[str]:
     """Repo-relative paths of every pointer file in the work tree (tracked or not)."""
-    rels = scm.ls_files(repo.root, f"*{POINTER_SUFFIX}")
-    return [r for r in rels if os.path.isfile(repo.abspath(r))]
+    return [rel for rel, _ in _pointer_files(repo)]
+
+
+def _pointer_files(repo: Repo) -> list[tuple[str, bool]]:
+    """(path, tracked by Git?) of every `*.gitml` file in the work tree."""
+    found = scm.ls_files_tracked(repo.root, f"*{POINTER_SUFFIX}")
+    return [(rel, known) for rel, known in found if os.path.isfile(repo.abspath(rel))]
 
 
 def load_pointer(repo: Repo, rel: str) -> Pointer:
@@ -35,7 +40,18 @@ def parse_pointer(rel: str, data: object) -> Pointer:
 
 
 def load_all(repo: Repo) -> list[Pointer]:
-    return [load_pointer(repo, rel) for rel in pointer_files(repo)]
+    """Every pointer of the work tree. A tracked file that is not a valid pointer is an error;
+    an untracked one (a user's own `notes.gitml`, say) is skipped and noted in `repo.skipped`,
+    so a stray file cannot stop every command."""
+    pointers = []
+    for rel, known in _pointer_files(repo):
+        try:
+            pointers.append(load_pointer(repo, rel))
+        except BadInputError as e:
+            if known:
+                raise
+            repo.skipped.setdefault(rel, str(e))
+    return pointers
 
 
 def write_pointer(repo: Repo, pointer: Pointer) -> None:
