@@ -40,18 +40,29 @@ def parse_pointer(rel: str, data: object) -> Pointer:
 
 
 def load_all(repo: Repo) -> list[Pointer]:
-    """Every pointer of the work tree. A tracked file that is not a valid pointer is an error;
-    an untracked one (a user's own `notes.gitml`, say) is skipped and noted in `repo.skipped`,
+    """Every pointer of the work tree. A bad pointer is an error, but an untracked file that
+    is no pointer at all (a user's own `notes.gitml`) is skipped and noted in `repo.skipped`,
     so a stray file cannot stop every command."""
     pointers = []
     for rel, known in _pointer_files(repo):
         try:
             pointers.append(load_pointer(repo, rel))
         except BadInputError as e:
-            if known:
+            if known or _means_pointer(repo, rel):
                 raise
             repo.skipped.setdefault(rel, str(e))
     return pointers
+
+
+def _means_pointer(repo: Repo, rel: str) -> bool:
+    """True if the file is meant as a pointer, if a bad one: the data file it is named for
+    exists, or it is a YAML mapping (not text, binary data or a list)."""
+    if os.path.lexists(repo.abspath(data_rel_for(rel))):
+        return True
+    try:
+        return isinstance(yamlio.load_file(repo.abspath(rel), where=rel), dict)
+    except BadInputError:
+        return False
 
 
 def write_pointer(repo: Repo, pointer: Pointer) -> None:

@@ -406,8 +406,9 @@ def test_object_store_refuses_a_name_that_is_not_a_digest(tmp_path: Path, oid: s
 
 
 def test_untracked_file_named_gitml_does_not_stop_commands(repo: Path) -> None:
-    """issue 10 item 16c: an untracked `*.gitml` file that is not a pointer is skipped with
-    one warning line naming it; a tracked one is still an error (exit 2)."""
+    """issue 10 item 16c: an untracked `*.gitml` file that is no pointer (text, binary data,
+    not named for an existing file) is skipped with one warning line naming it; a tracked one,
+    or an untracked bad pointer, is still an error (exit 2)."""
     write(repo / "data.csv", "1,2\n")
     assert run_cli("add", "data.csv").code == 0
     write(repo / "notes.gitml", "my own notes\n")
@@ -417,6 +418,12 @@ def test_untracked_file_named_gitml_does_not_stop_commands(repo: Path) -> None:
         assert result.err == "warning: skipped untracked notes.gitml, not a valid pointer" + (
             " (notes.gitml:1: 'my own notes' is not of type 'object')\n"
         )
+    write(repo / "sub" / "blob.gitml", b"\xff\xfe binary data")
+    assert run_cli("status").code == 0
+    write(repo / "bad.gitml", "outs: 5\n")
+    result = run_cli("status")
+    assert result.code == 2 and result.err.startswith("error: bad.gitml:1:"), result
+    (repo / "bad.gitml").unlink()
     git(repo, "add", "notes.gitml")
     result = run_cli("status")
     assert result.code == 2 and result.err.startswith("error: notes.gitml:1:"), result
