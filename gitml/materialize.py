@@ -11,12 +11,13 @@ from __future__ import annotations
 import contextlib
 import os
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from gitml import cpus
 from gitml.bigio import DIRECT_MIN
+from gitml.errors import EXIT_ERROR, GitmlError
 from gitml.hashing import HashInfo
 from gitml.link import Linker, LinkType
 from gitml.obstacles import in_the_way, unsafe
@@ -125,7 +126,8 @@ def apply(
         # once each, here, rather than one failing mkdir per file in the threads.
         for folder in sorted({os.path.dirname(repo.abspath(rel)) for rel, _ in plan.write}):
             if not os.path.isdir(folder):
-                os.makedirs(folder)
+                with _writing(folder):
+                    os.makedirs(folder)
                 fresh.add(folder)
     large = [([item], True) for plan in plans for item in plan.write if item[0] in plan.large]
     small = [item for plan in plans for item in plan.write if item[0] not in plan.large]
@@ -137,10 +139,11 @@ def apply(
         for rel, oid in chunk:
             dest = repo.abspath(rel)
             fresh_folder = os.path.dirname(dest) in fresh
-            if not fresh_folder and os.path.isdir(dest) and not os.path.islink(dest):
-                _remove_path(dest)  # a folder where the target has a file: its files were
-                # deleted or cleared above (each one safe or forced); empty folders remain
-            st = linker.place(repo.cache.path(oid), oid, dest, large=is_large)
+            with _writing(dest):
+                if not fresh_folder and os.path.isdir(dest) and not os.path.islink(dest):
+                    _remove_path(dest)  # a folder where the target has a file: its files were
+                    # deleted or cleared above (each one safe or forced); empty folders remain
+                st = linker.place(repo.cache.path(oid), oid, dest, large=is_large)
             done.append((stat_key(st), oid, dest))
         if progress:
             progress(len(chunk))
@@ -168,6 +171,19 @@ def _check_destinations(repo: Repo, plans: Sequence[Plan]) -> None:
         for rel in (plan.out_rel, *plan.delete, *(r for r, _ in plan.write)):
             check_not_private(rel, where=plan.out_rel)
             guard.check(repo.abspath(rel))
+
+
+class WriteError(GitmlError):
+    exit_code = EXIT_ERROR
+
+
+@contextlib.contextmanager
+def _writing(path: str) -> Iterator[None]:
+    """An OS error writing `path` (a name too long, no space, no permission) as one line."""
+    try:
+        yield
+    except OSError as e:
+        raise WriteError(f"cannot write {path}: {e.strerror or e}") from e
 
 
 def _clear(repo: Repo, plan: Plan) -> None:
