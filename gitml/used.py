@@ -86,6 +86,8 @@ def _disjoint(
     else BadInputError naming both: checkout could write only one of them, or only half."""
     by_path: dict[str, str] = {}
     for rel, _, _, source in outs:
+        if rel.endswith(POINTER_SUFFIX) or rel.rpartition("/")[2] == ".gitignore":
+            raise BadInputError(f"{rel} ({source}): an output may not be a pointer or a .gitignore")
         if rel in by_path:
             both = source if by_path[rel] == source else f"both {by_path[rel]} and {source}"
             raise BadInputError(f"{rel} is listed twice as an output, in {both}")

@@ -427,3 +427,25 @@ def test_untracked_file_named_gitml_does_not_stop_commands(repo: Path) -> None:
     git(repo, "add", "notes.gitml")
     result = run_cli("status")
     assert result.code == 2 and result.err.startswith("error: notes.gitml:1:"), result
+
+
+@pytest.mark.parametrize("lock", [False, True])
+@pytest.mark.parametrize("target", ["data.gitml", "sub/.gitignore"])
+def test_an_output_may_not_overwrite_a_pointer_or_gitignore(
+    repo: Path, target: str, lock: bool
+) -> None:
+    """issue 10 item 1: a pointer out or a lock out named like a pointer file or a
+    .gitignore (files gitml and Git read) is refused before checkout writes anything."""
+    blob = _store(repo, b"hi\n")
+    _pointer(repo, "data.gitml", "data", blob)
+    if lock:
+        out = {"path": target, "hash": "xxh3-128", "digest": blob, "size": 3}
+        stages = {"s": {"cmd": "true", "outs": [out]}}
+        write(repo / "gitml.lock", yaml.safe_dump({"schema": "1.0", "stages": stages}))
+    else:
+        _pointer(repo, "evil.gitml", target, blob)
+    before = snapshot(repo)
+    result = run_cli("checkout")
+    assert result.code == 2, result
+    assert result.err.count("\n") == 1 and "may not be a pointer or a .gitignore" in result.err
+    assert snapshot(repo) == before
