@@ -85,6 +85,10 @@ def test_lock_and_pointer_alias_bombs_are_refused_quickly(repo: Path) -> None:
     refused_fast(result, took, ALIASES.format("gitml.lock"))
     (repo / "gitml.lock").unlink()
     write(repo / "data.csv.gitml", bomb("outs:\n- path: data.csv\n", [*NINE, "size"], "  "))
+    result, took = run_bounded(repo, "status")  # untracked and not a pointer: skipped, said
+    assert result.code == 0 and took < 5, (result, took)
+    assert result.err.startswith("warning: skipped untracked data.csv.gitml, not a valid pointer")
+    git(repo, "add", "data.csv.gitml")  # a tracked pointer must be valid
     result, took = run_bounded(repo, "status")
     refused_fast(result, took, ALIASES.format(re.escape("data.csv.gitml")))
 
