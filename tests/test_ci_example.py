@@ -174,3 +174,43 @@ def test_without_token_only_the_summary(pr_repo: Path, github: FakeGitHub) -> No
     assert result.returncode == 0
     assert github.comments == []
     assert "accuracy" in (pr_repo.parent / "summary.md").read_text()
+
+
+def install_step() -> str:
+    workflow = yaml.safe_load((EXAMPLE / "gitml-pr.yml").read_text())
+    (step,) = [s for s in workflow["jobs"]["report"]["steps"] if s.get("id") == "install"]
+    assert "GITML_PIP_SPEC" in workflow["jobs"]["report"]["env"]
+    return str(step["run"])
+
+
+def test_install_step_installs_gitml_from_a_pinned_git_url(tmp_path: Path) -> None:
+    """issue 11 item 2: the install step pip-installs GITML_PIP_SPEC, a Git URL pinned to a
+    commit (here this repository's own, over file://), into the job's Python; empty, it
+    stops with one error line saying what to set."""
+    project = EXAMPLE.parent.parent
+    sha = git(project, "rev-parse", "HEAD").strip()
+    venv = tmp_path / "job-python"  # the runner's Python: dependencies already there
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env['PATH']}"
+    empty = subprocess.run(
+        ["bash", "-c", install_step()], env={**env, "GITML_PIP_SPEC": ""},
+        capture_output=True, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    assert empty.returncode == 1
+    assert empty.stderr.startswith("::error::set GITML_PIP_SPEC")
+    spec = f"git+file://{project}@{sha}"
+    done = subprocess.run(
+        ["bash", "-c", install_step()], env={**env, "GITML_PIP_SPEC": spec},
+        capture_output=True, text=True, cwd=tmp_path, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    where = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import gitml; print(gitml.__file__)"],
+        env=env, capture_output=True, text=True, cwd=tmp_path, check=True,
+    ).stdout  # fmt: skip
+    assert where.startswith(str(venv)), where  # installed into the job's Python, not linked
+    version = subprocess.run(
+        [str(venv / "bin" / "gitml"), "--version"], env=env, capture_output=True, text=True
+    )
+    assert version.returncode == 0 and version.stdout.startswith("gitml")
