@@ -101,7 +101,7 @@ def repro(
 
 def _pull_for_repro(repo: Any, outs: Sequence[tuple[str, HashInfo]] | None = None) -> None:
     """Fetch what the workspace needs (and the run records), or a run record's `outs`."""
-    from gitml.commands.sync import fetch
+    from gitml.commands.fetch import fetch
     from gitml.used import Scope
 
     result = fetch(repo, Scope(), outs=outs)

@@ -147,7 +147,7 @@ def _report(verb: str, result: Any, as_json: bool) -> None:
 @verbosity
 def push(targets: tuple[str, ...], as_json: bool, **kw: Any) -> None:
     """Upload the objects of tracked data that the remote lacks."""
-    from gitml.commands.sync import push as run
+    from gitml.commands.push import push as run
 
     scope = scope_of(targets, kw)
     with progress_bar("Pushing", unit="object") as progress:
@@ -164,7 +164,7 @@ def push(targets: tuple[str, ...], as_json: bool, **kw: Any) -> None:
 @verbosity
 def fetch(targets: tuple[str, ...], as_json: bool, **kw: Any) -> None:
     """Download missing objects of tracked data into the cache."""
-    from gitml.commands.sync import fetch as run
+    from gitml.commands.fetch import fetch as run
 
     scope = scope_of(targets, kw)
     with progress_bar("Fetching", unit="object") as progress:
@@ -181,7 +181,7 @@ def fetch(targets: tuple[str, ...], as_json: bool, **kw: Any) -> None:
 def pull(targets: tuple[str, ...], as_json: bool, force: bool, **kw: Any) -> None:
     """Fetch, then check out."""
     from gitml import render
-    from gitml.commands.sync import pull as run
+    from gitml.commands.fetch import pull as run
 
     scope = scope_of(targets, kw)
     with progress_bar("Pulling", unit="object") as progress:
@@ -266,7 +266,7 @@ def gc(
 def cloud_status(targets: tuple[str, ...], remote: str | None, check: bool, as_json: bool) -> None:
     """`gitml status --cloud`: called by the status command."""
     from gitml import render
-    from gitml.commands.sync import cloud_status as run
+    from gitml.commands.cloud_status import cloud_status as run
     from gitml.used import Scope
 
     result = run(repo_here(), Scope(targets=targets), remote=remote)

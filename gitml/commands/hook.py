@@ -323,7 +323,7 @@ def _push_outputs(
     """`gitml push` of these outputs; what neither the remote nor the cache has is split
     into objects the pushed commits introduce (lost) and older ones (unavailable)."""
     from gitml import used
-    from gitml.commands.sync import push_outputs
+    from gitml.commands.push import push_outputs
 
     result = push_outputs(repo, new + inherited, jobs=jobs)
     required = used.expand(repo, new).oids
