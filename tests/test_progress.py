@@ -17,7 +17,7 @@ def test_bars_show_totals_and_units_on_a_terminal(repo: Path, tmp_path: Path) ->
     code, out = in_terminal(repo, "add", "data")
     assert code == 0, out
     assert re.search(r"Adding: +0%\|.*\| 0/300 \[00:00<", out), out
-    assert re.search(r"\d+ files/s", out) and not re.search(r"\dfile", out), out
+    assert " files/s" in out and not re.search(r"\dfile", out), out  # "? files/s" at first
     assert run_cli("remote", "add", "-d", "store", str(tmp_path / "store")).code == 0
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "data")
