@@ -7,6 +7,8 @@ import itertools
 import os
 import re
 
+from gitml.errors import name_path
+
 _COUNTER = itertools.count()
 
 
@@ -38,7 +40,8 @@ def write_bytes(path: str, data: bytes, *, mode: int = 0o644, fsync: bool = True
                 os.fsync(f.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
+        name_path(e, path)
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise

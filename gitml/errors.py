@@ -72,3 +72,10 @@ class TransferError(GitmlError):
     """Some objects could not be transferred (the others were)."""
 
     exit_code = EXIT_ERROR
+
+
+def name_path(error: BaseException, path: str) -> None:
+    """Name `path` in an OSError from a call on a file descriptor (it carries no file name),
+    so the message says which file the disk was full, read-only, ... for."""
+    if isinstance(error, OSError) and error.filename is None:
+        error.filename = path

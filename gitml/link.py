@@ -10,7 +10,7 @@ from typing import Literal
 
 from gitml import bigio
 from gitml.atomic import tmp_name
-from gitml.errors import CorruptObjectError
+from gitml.errors import CorruptObjectError, name_path
 from gitml.hashing import CHUNK, new_hasher
 
 LinkType = Literal["reflink", "hardlink", "symlink", "copy"]
@@ -40,10 +40,11 @@ class Linker:
                 os.replace(tmp, dest)
                 self.used.add(kind)
                 return os.stat(dest)
-            except OSError:
+            except OSError as e:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
                 if kind == "copy":
+                    name_path(e, dest)
                     raise
                 self._broken.add(kind)
             except BaseException:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 
 from gitml import bigio
 from gitml.constants import DIR_SUFFIX, HASH_DIR
-from gitml.errors import CorruptObjectError, MissingObjectError
+from gitml.errors import CorruptObjectError, MissingObjectError, name_path
 from gitml.hashing import CHUNK, hash_bytes, hash_file
 from gitml.tree import Tree
 
@@ -82,7 +82,8 @@ class ObjectStore:
             finally:
                 os.close(fd)
             os.replace(tmp, dest)
-        except BaseException:
+        except BaseException as e:
+            name_path(e, dest)
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
@@ -122,7 +123,8 @@ class ObjectStore:
             else:
                 self._prefix_dir(oid)
                 os.replace(tmp, dest)
-        except BaseException:
+        except BaseException as e:
+            name_path(e, tmp)
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
@@ -150,6 +152,9 @@ class ObjectStore:
                 finally:
                     os.close(fd)
                 os.replace(tmp, self.path(oid))
+            except OSError as e:
+                name_path(e, self.path(oid))
+                raise
             finally:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+from collections.abc import Sequence
 
 from gitml.constants import CACHE_DIR, GITML_DIR
-from gitml.errors import UnsafePathError
+from gitml.errors import BadInputError, UnsafePathError
 
 # A path that is already safe and normal: '/'-separated names, none empty, '.' or '..',
 # no backslash or NUL, not starting with '/' or a drive letter. Most paths are; they skip
@@ -126,3 +127,30 @@ class ParentGuard:
 def to_posix_rel(root: str, abspath: str) -> str:
     """`abspath` relative to `root`, with '/' separators."""
     return os.path.relpath(abspath, root).replace(os.sep, "/")
+
+
+def shown(text: str) -> str:
+    """`text` safe to print: bytes of a file name that are not UTF-8 (which Python keeps as
+    lone surrogates) as `\\xNN` escapes."""
+    if text.isascii():
+        return text
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def check_utf8_names(rels: Sequence[str], *, folder: str | None = None) -> None:
+    """Refuse a file name that is not UTF-8: pointers, manifests and locks are UTF-8 text,
+    so such a name cannot be recorded (and could not be restored under the same bytes)."""
+    if "".join(rels).isascii():
+        return
+    for rel in rels:
+        try:
+            rel.encode("utf-8")
+        except UnicodeEncodeError:
+            name = shown(f"{folder}/{rel}" if folder else rel)
+            raise BadInputError(
+                f"{name}: the file name is not UTF-8, which gitml cannot record",
+                hint="rename it",
+            ) from None

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from gitml import limits
 from gitml.errors import BadInputError
 
 Value = float | str
@@ -65,6 +66,8 @@ def _parse_json(text: str, where: str) -> Table:
         doc = json.loads(text)
     except json.JSONDecodeError as e:
         raise BadInputError(f"{where}: line {e.lineno}: invalid JSON: {e.msg}") from e
+    except RecursionError as e:
+        raise limits.depth_error(where) from e
     if isinstance(doc, dict):
         doc = next((v for v in doc.values() if _is_records(v)), None)
     if not _is_records(doc):

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
-from gitml import cpus
+from gitml import cpus, remoteurl
 from gitml.config import Config
 from gitml.constants import DIR_SUFFIX, HASH_DIR
 from gitml.errors import BadInputError, CorruptObjectError, GitmlError, MissingObjectError
@@ -36,7 +36,8 @@ class RemoteError(GitmlError):
     exit_code = 3
 
     def __init__(self, name: str, error: BaseException) -> None:
-        super().__init__(f"remote '{name}': {type(error).__name__}: {error}")
+        text = remoteurl.redact_text(f"{type(error).__name__}: {error}")
+        super().__init__(f"remote '{name}': {text}")
 
 
 class RemoteStore(Protocol):
@@ -303,16 +304,17 @@ def open_remote(root: str, config: Config, name: str | None = None) -> RemoteSto
         raise BadInputError(f"unknown remote '{name}'", hint="see 'gitml remote list'")
     options = dict(config.remotes[name])
     url = str(options.pop("url"))
-    protocol = url.split("://", 1)[0] if "://" in url else "file"
-    if protocol == "file":
-        path = url.removeprefix("file://")
-        return LocalRemote(name, url, os.path.join(root, os.path.expanduser(path)))
+    remoteurl.hide_password(url)
+    protocol = remoteurl.protocol_of(url)
+    if protocol in remoteurl.LOCAL_PROTOCOLS:
+        return LocalRemote(name, url, remoteurl.check_local(root, name, url))
     try:
         import fsspec
 
         fs = fsspec.filesystem(protocol, **_fs_options(protocol, options))
     except (ImportError, ValueError) as e:
-        raise BadInputError(f"remote '{name}': cannot open {url} ({e})") from e
+        shown = remoteurl.redact(url)
+        raise BadInputError(f"remote '{name}': cannot open {shown} ({e})") from e
     return FsspecRemote(name, url, fs, url.split("://", 1)[1], protocol)
 
 

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from gitml.constants import LOCK_TIMEOUT_S
-from gitml.errors import LockedError
+from gitml.errors import LockedError, name_path
 
 _POLL_S = 0.05
 
@@ -81,6 +81,9 @@ def _acquire(fd: int, path: str, wait: Wait, *, shared: bool, doing: str) -> Non
                 wait.on_wait(holder(fd))
                 told = True
             time.sleep(_POLL_S)
+        except OSError as e:  # ENOLCK: a file system without locks (some network mounts)
+            name_path(e, path)
+            raise
 
 
 def holder(fd: int) -> int | None:

@@ -6,7 +6,9 @@ too close to the moment of hashing are not stored: a later write in the same clo
 leave the stat unchanged ("racy" files, as Git calls them). As in Git that is judged on the
 mtime alone: a file just hardlinked from the cache has a fresh ctime and is still recorded.
 
-The database is a cache: one written by another schema version is dropped and rebuilt.
+The database is only an optimisation: one written by another schema version is dropped and
+rebuilt, and when it cannot be opened, read or written (a full disk, a read-only file
+system, a damaged file), gitml carries on without it and hashes.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from gitml.hashing import HashInfo
 
@@ -25,6 +28,7 @@ _BATCH = 500
 SCHEMA_VERSION = 2  # 1 (unversioned): no ctime_ns
 
 StatKey = tuple[int, int, int, int]  # inode, mtime_ns, size, ctime_ns
+T = TypeVar("T")
 
 
 def stat_key(st: os.stat_result) -> StatKey:
@@ -36,6 +40,19 @@ class StatCache:
         self.path = path
         self._db: sqlite3.Connection | None = None
         self._mutex = threading.RLock()  # one connection, shared by a command's threads
+        self._unusable = False  # an error once: no cache for the rest of the run
+
+    def _use(self, work: Callable[[sqlite3.Connection], T], default: T) -> T:
+        """`work` on the connection; `default` (as if nothing were cached) when it fails."""
+        with self._mutex:
+            if self._unusable:
+                return default
+            try:
+                return work(self._connect())
+            except (sqlite3.Error, OSError):
+                self._unusable = True
+                self.close()
+                return default
 
     def _connect(self) -> sqlite3.Connection:
         if self._db is None:
@@ -66,10 +83,10 @@ class StatCache:
     def get_many(self, keys: Iterable[StatKey]) -> dict[StatKey, str]:
         """Digests known for these exact stats."""
         wanted = {k[0]: k for k in keys}
-        found: dict[StatKey, str] = {}
         inodes = list(wanted)
-        with self._mutex:
-            db = self._connect()
+
+        def work(db: sqlite3.Connection) -> dict[StatKey, str]:
+            found: dict[StatKey, str] = {}
             for i in range(0, len(inodes), _BATCH):
                 part = inodes[i : i + _BATCH]
                 marks = ",".join("?" * len(part))
@@ -82,7 +99,9 @@ class StatCache:
                     key = (inode, mtime_ns, size, ctime_ns)
                     if wanted[inode] == key:
                         found[key] = digest
-        return found
+            return found
+
+        return self._use(work, {})
 
     def put_many(self, items: Iterable[tuple[StatKey, str]], *, hashed_at_ns: int) -> None:
         """Record digests of files whose stats were read before `hashed_at_ns`."""
@@ -90,44 +109,47 @@ class StatCache:
         rows = [(*k, d) for k, d in items if k[1] < limit]
         if not rows:
             return
-        with self._mutex:
-            db = self._connect()
+
+        def work(db: sqlite3.Connection) -> None:
             db.execute("BEGIN")
             db.executemany("INSERT OR REPLACE INTO state VALUES (?, ?, ?, ?, ?)", rows)
             db.execute("COMMIT")
 
+        self._use(work, None)
+
     def get_tree(self, path: str, fingerprint: str) -> HashInfo | None:
         """The digest of directory `path` when it was last seen with this exact fingerprint."""
-        with self._mutex:
-            row = (
-                self._connect()
-                .execute(
-                    "SELECT digest, size, nfiles FROM trees WHERE path = ? AND fingerprint = ?",
-                    (path, fingerprint),
-                )
-                .fetchone()
-            )
+        row = self._use(
+            lambda db: db.execute(
+                "SELECT digest, size, nfiles FROM trees WHERE path = ? AND fingerprint = ?",
+                (path, fingerprint),
+            ).fetchone(),
+            None,
+        )
         return HashInfo(row[0], row[1], row[2]) if row else None
 
     def put_tree(self, path: str, fingerprint: str, info: HashInfo) -> None:
-        with self._mutex:
-            self._connect().execute(
+        self._use(
+            lambda db: db.execute(
                 "INSERT OR REPLACE INTO trees VALUES (?, ?, ?, ?, ?)",
                 (path, fingerprint, info.digest, info.size, info.nfiles or 0),
-            )
+            ),
+            None,
+        )
 
     def is_valid(self, key: str) -> bool:
-        with self._mutex:
-            row = self._connect().execute("SELECT 1 FROM valid WHERE key = ?", (key,)).fetchone()
+        row = self._use(
+            lambda db: db.execute("SELECT 1 FROM valid WHERE key = ?", (key,)).fetchone(), None
+        )
         return row is not None
 
     def mark_valid(self, key: str) -> None:
-        with self._mutex:
-            self._connect().execute("INSERT OR IGNORE INTO valid VALUES (?)", (key,))
+        self._use(lambda db: db.execute("INSERT OR IGNORE INTO valid VALUES (?)", (key,)), None)
 
     def close(self) -> None:
         if self._db is not None:
-            self._db.close()
+            with contextlib.suppress(sqlite3.Error):
+                self._db.close()
             self._db = None
 
 

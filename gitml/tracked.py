@@ -9,7 +9,14 @@ from gitml import scm, yamlio
 from gitml.constants import POINTER_SUFFIX
 from gitml.errors import BadInputError
 from gitml.hashing import HashInfo
-from gitml.paths import ParentGuard, check_not_private, check_real_inside, is_private, to_posix_rel
+from gitml.paths import (
+    ParentGuard,
+    check_not_private,
+    check_real_inside,
+    check_utf8_names,
+    is_private,
+    to_posix_rel,
+)
 from gitml.pointer import Pointer, data_rel_for, pointer_rel_for
 from gitml.repo import Repo
 
@@ -46,6 +53,7 @@ def rel_of(repo: Repo, path: str) -> str:
     abspath = os.path.abspath(path)
     check_real_inside(repo.root, abspath, what=path)
     rel = to_posix_rel(repo.root, abspath)
+    check_utf8_names([rel])
     if rel == "." or rel.startswith("../"):
         raise BadInputError(f"{path}: not a path inside the repository")
     if is_private(rel):

@@ -6,6 +6,7 @@ from collections.abc import Callable, Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
+from gitml import remoteurl
 from gitml.errors import GitmlError
 
 
@@ -101,7 +102,8 @@ def _collect(
 
 
 def _describe(error: BaseException) -> str:
+    """One line for a failed object, with any remote password hidden."""
     if isinstance(error, GitmlError):
-        return error.message
-    return f"{type(error).__name__}: {error}"
+        return remoteurl.redact_text(error.message)
+    return remoteurl.redact_text(f"{type(error).__name__}: {error}")
 

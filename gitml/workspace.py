@@ -14,7 +14,7 @@ from gitml.errors import BadInputError, UnsafePathError
 from gitml.hashing import HashInfo, hash_bytes, hash_file
 from gitml.ignore import IgnoreRules
 from gitml.odb import ObjectStore
-from gitml.paths import check_real_inside, is_within
+from gitml.paths import check_real_inside, check_utf8_names, is_within
 from gitml.statcache import RACY_WINDOW_NS, StatCache, StatKey, now_ns, stat_key
 from gitml.tree import Tree, TreeEntry
 
@@ -95,6 +95,7 @@ class Hasher:
     def _scan_dir(self, abspath: str, rel_in_repo: str, need_tree: bool) -> Scanned:
         started = now_ns()
         files = self.walk(abspath, rel_in_repo)
+        check_utf8_names([f.rel for f in files], folder=rel_in_repo)
         if self.total:
             self.total(len(files))
         fingerprint = _fingerprint(files, started)

@@ -1,6 +1,7 @@
 """The only ruamel.yaml user: edit gitml.yaml keeping the user's comments and key order.
 
-Reading for use stays with yamlio's safe loader; this module only rewrites text.
+Reading for use stays with yamlio's safe loader; this module only rewrites text, after
+yamlio's size check (aliases, nesting) has passed on it.
 """
 
 from __future__ import annotations
@@ -8,9 +9,13 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from gitml import yamlio
+from gitml.constants import PIPELINE_FILE
+
 
 def set_stage(text: str, name: str, stage: dict[str, Any]) -> str:
     """`text` (a gitml.yaml, possibly empty) with stages.NAME set to `stage`."""
+    yamlio.check_text(text, PIPELINE_FILE)
     from ruamel.yaml import YAML
     from ruamel.yaml.comments import CommentedMap
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import yaml
 
-from gitml import atomic, schema
+from gitml import atomic, limits, schema
 from gitml.errors import BadInputError
 from gitml.hashing import hash_bytes
 
@@ -43,10 +43,7 @@ def loads(
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         raise BadInputError(f"{where}:1: not UTF-8 text") from e
-    try:
-        data = yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError as e:
-        raise BadInputError(f"{where}:{_error_line(e)}: {_yaml_problem(e)}") from e
+    data = _load_checked(text, where)
     if schema_name is None:
         return data
     key = hash_bytes(schema.schema_text(schema_name).encode() + b"\0" + raw)
@@ -59,6 +56,30 @@ def loads(
     if memo is not None:
         memo.mark_valid(key)
     return data
+
+
+def check_text(text: str, where: str) -> None:
+    """Refuse YAML text whose aliases expand too much or that nests too deep (for callers
+    that parse it with another library, like yamledit)."""
+    _load_checked(text, where, construct=False)
+
+
+def _load_checked(text: str, where: str, *, construct: bool = True) -> Any:
+    """Compose the node graph, check its size (limits.py), then build the data from it:
+    the text is parsed once, and a bomb is refused before anything expands it."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        limits.check_yaml_graph(node, where, aliases="&" in text)
+        return loader.construct_document(node) if construct else None
+    except yaml.YAMLError as e:
+        raise BadInputError(f"{where}:{_error_line(e)}: {_yaml_problem(e)}") from e
+    except RecursionError as e:  # the pure-Python composer, past Python's recursion limit
+        raise limits.depth_error(where) from e
+    finally:
+        loader.dispose()
 
 
 def dumps(data: Any) -> str:

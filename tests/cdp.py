@@ -6,9 +6,11 @@ on descriptor 4, each a JSON message ended by a NUL byte (`--remote-debugging-pi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
+import signal
 import struct
 import subprocess
 import time
@@ -42,7 +44,7 @@ class Browser:
             self.proc = subprocess.Popen(
                 [exe, "--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe",
                  f"--user-data-dir={profile / 'data'}", *QUIET, "about:blank"],
-                pass_fds=(3, 4), preexec_fn=onto_3_and_4,
+                pass_fds=(3, 4), preexec_fn=onto_3_and_4, start_new_session=True,
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log,
             )  # fmt: skip
         os.close(to_child)
@@ -93,7 +95,9 @@ class Browser:
             self._next()
 
     def close(self) -> None:
-        self.proc.kill()
+        """Kill the browser and every process it started (they write to the profile)."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=10)
         os.close(self._out)
         os.close(self._in)

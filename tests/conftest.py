@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import io
 import os
+import pty
+import struct
 import subprocess
 import sys
+import termios
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,3 +125,31 @@ def chdir(path: Path) -> Iterator[None]:
         yield
     finally:
         os.chdir(old)
+
+
+def in_terminal(cwd: Path, *args: str, answer: bytes = b"") -> tuple[int, str]:
+    """Run the real CLI with a pseudo-terminal as its stdin, stdout and stderr; `answer` is
+    typed into it (for prompts)."""
+    master, slave = pty.openpty()
+    # a terminal 120 columns wide (a new pseudo-terminal has none: bars would draw nothing)
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gitml", *args], cwd=cwd, stdin=slave, stdout=slave, stderr=slave
+    )
+    os.close(slave)
+    if answer:
+        os.write(master, answer)
+    chunks = []
+    try:
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not data:
+                break
+            chunks.append(data)
+        code = proc.wait(timeout=120)
+    finally:
+        os.close(master)
+    return code, b"".join(chunks).decode("utf-8", "replace")

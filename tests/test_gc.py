@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import git, run_cli, snapshot, write
+from conftest import git, in_terminal, run_cli, snapshot, write
 
 from gitml.hashing import hash_bytes
 
@@ -112,7 +112,19 @@ def test_gc_refuses_when_a_kept_manifest_is_unknown(repo: Path) -> None:
 
 
 def test_gc_without_force_asks(history: dict[str, str], repo: Path) -> None:
+    """issue 11 item 13: with no terminal to ask on, refuse at once (exit 2, hint -f); a
+    prompt declined on a terminal is not an error; nothing is removed either way."""
     before = cached(repo)
-    result = run_cli("gc", "-w")  # no terminal to answer: aborted, nothing removed
-    assert result.code != 0
+    result = run_cli("gc", "-w")
+    assert result.code == 2 and result.out == ""
+    assert result.err == (
+        "error: gc deletes objects from the cache and there is no terminal to ask on"
+        " (hint: pass -f to confirm, or --dry to see what would go)\n"
+    )
     assert cached(repo) == before
+    code, out = in_terminal(repo, "gc", "-w", answer=b"n\n")
+    assert code == 0 and "Delete every object from the cache" in out, out
+    assert "Nothing removed." in out
+    assert cached(repo) == before
+    code, out = in_terminal(repo, "gc", "-w", answer=b"y\n")
+    assert code == 0 and cached(repo) != before, out

@@ -130,7 +130,7 @@ def _pixel_problems(image: tuple[int, int, list[bytes]], plots: list[dict[str, A
 def chromium() -> Iterator[Browser]:
     """One browser for the module, always killed at the end."""
     assert CHROMIUM is not None
-    with tempfile.TemporaryDirectory() as profile:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         started = Browser(CHROMIUM, Path(profile))
         try:
             yield started

@@ -370,3 +370,53 @@ def test_repro_pull_restores_a_teammates_run(chain: Path, tmp_path: Path) -> Non
         assert ran(clone) in ([], ["evaluate"])  # metrics.json is not cached: may re-run
         assert (clone / "model.txt").read_bytes() == model
         assert run_cli("status", "--check").code == 0
+
+
+def test_status_says_unfetched_outs_need_a_pull(chain: Path, tmp_path: Path) -> None:
+    """issue 11 item 7: an out whose recorded bytes are not in the cache is reported as not
+    fetched (with 'gitml pull'), not as 'changed' (which suggests repro)."""
+    git(chain, "add", "-A")
+    git(chain, "commit", "-qm", "v1")
+    old = {p: (chain / p).read_bytes() for p in ("prepared.txt", "model.txt")}
+    write(chain / "raw.txt", "v2\n")
+    repro()
+    git(chain, "commit", "-qam", "v2")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(chain), str(clone))
+    with chdir(clone):
+        for rel, data in old.items():  # a teammate's workspace, still at v1
+            write(clone / rel, data)
+        reasons = stale(clone)
+        assert reasons["prepare"] == [
+            "out prepared.txt: its recorded version is not in the cache (run 'gitml pull')"
+        ]
+        assert reasons["train"] == [
+            "dep prepared.txt changed",
+            "out model.txt: its recorded version is not in the cache (run 'gitml pull')",
+        ]
+        assert "out prepared.txt changed" not in run_cli("status").out
+
+
+def test_cloud_status_and_push_count_run_records_the_same_way(
+    chain: Path, tmp_path: Path
+) -> None:
+    """issue 11 item 10: objects that only run records name are counted apart, the same way,
+    by `status --cloud` and by `push` (the outputs' count matches between the two)."""
+    assert run_cli("remote", "add", "-d", "store", str(tmp_path / "store")).code == 0
+    write(chain / "raw.txt", "earlier\n")  # a run whose outs only its run record names now
+    repro()
+    write(chain / "raw.txt", "hello\n")
+    repro()  # restored from the run cache
+    cloud = json.loads(run_cli("status", "--cloud", "--json").out)
+    missing = sum(item["objects"] for item in cloud["missing"])
+    runs = cloud["run_cache_objects_missing"]  # the earlier run's outs (metrics.json's too)
+    assert missing == 2 and runs >= 2  # the workspace's prepared.txt and model.txt
+    text = run_cli("status", "--cloud").out
+    assert f"{runs} objects of run records (the run cache)" in text
+    pushed = json.loads(run_cli("push", "--json").out)
+    assert (pushed["pushed"], pushed["run_cache_objects"]) == (missing, runs)
+    assert json.loads(run_cli("status", "--cloud", "--json").out) == {
+        "remote": "store",
+        "missing": [],
+        "run_cache_objects_missing": 0,
+    }

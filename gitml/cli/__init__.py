@@ -6,6 +6,8 @@ Command bodies import their modules when they run, so `gitml --help` stays fast.
 from __future__ import annotations
 
 import contextlib
+import errno
+import os
 import sys
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -147,15 +149,62 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     except GitmlError as e:
         _traceback_if_verbose(ctx_meta)
-        click.echo(f"error: {e}", err=True)
+        click.echo(f"error: {_redacted(e)}", err=True)
         return e.exit_code
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         return 130
+    except OSError as e:  # a full disk, a read-only file system, ...: say which file
+        _traceback_if_verbose(ctx_meta)
+        click.echo(f"error: {_os_problem(e)}", err=True)
+        return EXIT_ERROR
     except Exception as e:  # the last line of defence: one line, exit 3
         _traceback_if_verbose(ctx_meta)
-        click.echo(f"error: unexpected {type(e).__name__}: {e}", err=True)
+        click.echo(f"error: unexpected {type(e).__name__}: {_redacted(e)}", err=True)
         return EXIT_ERROR
+
+
+_OS_PROBLEMS = {
+    errno.ENOSPC: "no space left on device",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EROFS: "read-only file system",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.EIO: "input/output error",
+    errno.ENOLCK: "the file system does not support file locks",
+}
+_OS_HINTS = {
+    errno.ENOSPC: "free some space, then run the command again",
+    errno.EDQUOT: "free some space, then run the command again",
+    errno.ENOLCK: "keep the repository on a local disk or a mount with locking enabled",
+}
+
+
+def _os_problem(e: OSError) -> str:
+    """One line for an operating-system error: what went wrong and with which file."""
+    what = _OS_PROBLEMS.get(e.errno or 0) or e.strerror or _redacted(e)
+    line = what
+    if e.filename is not None:
+        line += f": {_path_of(e.filename)}"
+        if e.filename2 is not None:
+            line += f" -> {_path_of(e.filename2)}"
+    hint = _OS_HINTS.get(e.errno or 0)
+    return f"{line} (hint: {hint})" if hint else line
+
+
+def _path_of(name: object) -> str:
+    from gitml.paths import shown
+
+    return shown(os.fsdecode(name) if isinstance(name, str | bytes) else str(name))
+
+
+def _redacted(e: BaseException) -> str:
+    """The error's text, printable (a non-UTF-8 file name escaped), any password in a URL
+    shown as ***."""
+    from gitml.paths import shown
+    from gitml.remoteurl import redact_text
+
+    return shown(redact_text(str(e)))
 
 
 def _traceback_if_verbose(meta: dict[str, Any]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -111,14 +112,17 @@ def _report(verb: str, result: Any, as_json: bool) -> None:
     if as_json:
         data = {
             "remote": result.remote,
-            verb: len(t.transferred),
+            verb: len(t.transferred) - result.for_runs,
+            "run_cache_objects": result.for_runs,
             "skipped": t.skipped,
             "failed": [{"object": o, "error": why} for o, why in t.failed],
             "not_in_cache": [{"path": p, "object": o} for p, o in result.not_local],
         }
         click.echo(render.to_json(data))
     else:
-        say(f"{render.plural(len(t.transferred), 'object')} {verb}, {t.skipped} already there")
+        count = render.plural(len(t.transferred) - result.for_runs, "object")
+        runs = f"; {render.plural(result.for_runs, 'object')} of run records too"
+        say(f"{count} {verb}, {t.skipped} already there{runs if result.for_runs else ''}")
     for path, oid in result.not_local:
         click.echo(f"warning: {path} ({oid}) is not in the cache; not pushed", err=True)
     if t.failed:
@@ -223,7 +227,14 @@ def gc(
         raise BadInputError("say what to keep: -w, -a, -T or -A (the workspace is always kept)")
     if not (dry or force):
         where = "the cache and the remote" if cloud else "the cache"
-        click.confirm(f"Delete every object from {where} not used by what you keep?", abort=True)
+        if not sys.stdin.isatty():
+            raise BadInputError(
+                f"gc deletes objects from {where} and there is no terminal to ask on",
+                hint="pass -f to confirm, or --dry to see what would go",
+            )
+        if not click.confirm(f"Delete every object from {where} not used by what you keep?"):
+            say("Nothing removed.")
+            return
     result = run(repo_here(), scope_of((), kw), cloud=cloud, remote=remote, dry=dry)
     if as_json:
         data = {
@@ -263,6 +274,7 @@ def cloud_status(targets: tuple[str, ...], remote: str | None, check: bool, as_j
         data = {
             "remote": result.remote,
             "missing": [{"path": p, "objects": n} for p, n in result.missing],
+            "run_cache_objects_missing": result.runs_missing,
         }
         click.echo(render.to_json(data))
     elif result.clean:
@@ -270,6 +282,9 @@ def cloud_status(targets: tuple[str, ...], remote: str | None, check: bool, as_j
     else:
         for path, count in result.missing:
             say(f"\tmissing on '{result.remote}': {path} ({render.plural(count, 'object')})")
+    if result.runs_missing and not as_json:
+        runs = render.plural(result.runs_missing, "object")
+        say(f"\tmissing on '{result.remote}': {runs} of run records (the run cache)")
     if check and not result.clean:
         raise Exit(EXIT_DIFFERENCES)
 

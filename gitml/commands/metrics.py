@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gitml import metrics, yamlio
+from gitml import limits, metrics, yamlio
 from gitml.declared import declared
 from gitml.errors import BadInputError
 from gitml.metrics import Row, Values
@@ -49,6 +49,9 @@ def read_metrics(reader: RevisionReader, path: str) -> Values | None:
             data = json.loads(raw)
         except ValueError as e:
             raise BadInputError(f"{where}: invalid JSON ({e})") from e
+        except RecursionError as e:
+            raise limits.depth_error(where) from e
+        limits.check_depth(data, where)
     else:
         data = yamlio.loads(raw, where=where)
     return metrics.flatten(data) if data is not None else {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from gitml import config
+from gitml import config, remoteurl
 from gitml.errors import BadInputError
 from gitml.remote import SECRET_OPTIONS
 from gitml.repo import Repo
@@ -14,7 +14,7 @@ OPTIONS = ("url", "endpointurl", "region", "profile", "access_key_id", "secret_a
 
 
 def add(repo: Repo, name: str, url: str, *, default: bool, local: bool, force: bool) -> None:
-    _check_url(url)
+    _check_url(repo, name, url)
     if name in repo.config.remotes and not force:
         raise BadInputError(f"remote '{name}' already exists", hint="use --force to replace it")
 
@@ -43,7 +43,7 @@ def modify(
     if not unset and value is None:
         raise BadInputError(f"give a value for '{option}', or use --unset")
     if option == "url" and value is not None:
-        _check_url(value)
+        _check_url(repo, name, value)
     typed: Any = int(value) if option == "jobs" and value and value.isdigit() else value
 
     def change(data: dict[str, Any]) -> None:
@@ -89,12 +89,15 @@ def set_default(repo: Repo, name: str | None, *, local: bool) -> None:
 
 
 def listing(repo: Repo) -> list[tuple[str, str, bool]]:
-    """(name, url, is default) of every remote."""
+    """(name, url, is default) of every remote; a password in a URL shows as ***."""
     cfg = repo.config
-    return [(n, str(o.get("url", "")), n == cfg.remote) for n, o in sorted(cfg.remotes.items())]
+    return [
+        (n, remoteurl.redact(str(o.get("url", ""))), n == cfg.remote)
+        for n, o in sorted(cfg.remotes.items())
+    ]
 
 
-def _check_url(url: str) -> None:
+def _check_url(repo: Repo, name: str, url: str) -> None:
     if not url.strip():
         raise BadInputError("remote URL is empty")
     if "://" in url and urlsplit(url).password:
@@ -102,3 +105,5 @@ def _check_url(url: str) -> None:
             "the remote URL contains a password, which would be committed to Git",
             hint="configure credentials with 'gitml remote modify --local'",
         )
+    if remoteurl.protocol_of(url) in remoteurl.LOCAL_PROTOCOLS:
+        remoteurl.check_local(repo.root, name, url)

@@ -151,7 +151,9 @@ class _Scheduler:
         if stage.frozen:
             return StageRun(name, "frozen")
         hash_of = execute.hash_of(self.repo)
-        why = stale_reasons(self.repo.root, stage, self.locks.get(name), hash_of)
+        why = stale_reasons(
+            self.repo.root, stage, self.locks.get(name), hash_of, in_cache=self.repo.cache.exists
+        )
         if self.opt.force:
             why.insert(0, r.Forced())
         if self.opt.dry and not why:

@@ -133,7 +133,9 @@ def stale_stages(repo: Repo, targets: Sequence[str]) -> tuple[tuple[str, tuple[s
         stage = dag.stages[name]
         if stage.frozen:
             continue
-        why = stale_reasons(repo.root, stage, locks.get(name), hash_of)
+        why = stale_reasons(
+            repo.root, stage, locks.get(name), hash_of, in_cache=repo.cache.exists
+        )
         if why:
             stale.append((name, tuple(str(w) for w in why)))
     return tuple(stale)

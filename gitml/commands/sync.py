@@ -26,6 +26,7 @@ class SyncResult:
     transfer: TransferResult
     not_local: tuple[tuple[str, str], ...] = ()  # push: (path, oid) missing from the cache
     missing: tuple[tuple[str, str], ...] = ()  # fetch: (path, oid) missing on the remote
+    for_runs: int = 0  # push: of `transfer.transferred`, objects only run records name
 
     @property
     def ok(self) -> bool:
@@ -80,9 +81,8 @@ def _push(
 ) -> SyncResult:
     runs = RunCache(repo.cache.root)
     records = _local_records(runs)
-    record_outs = [(e.path, e.hash_info) for rec in records.values() for e in rec.outs]
     needed = used.expand(repo, outs)
-    extra = used.expand(repo, [o for o in record_outs if repo.cache.exists(o[1].digest)])
+    extra = _record_objects(repo, records)
     needed.entries.update(extra.entries)
     wanted = needed.oids | {o for o in extra.oids if repo.cache.exists(o)}
     lacking = missing_on(store, _unproven(store, wanted, needed.entries))
@@ -95,11 +95,18 @@ def _push(
         last = _send_all(repo, store, todo & needed.entries.keys(), jobs, progress)
         result.transferred += last.transferred
         result.failed = sorted(result.failed + last.failed)
-    result.skipped = len(wanted) - len(lacking)
+    result.skipped = len(needed.oids - lacking)
     if result.ok:  # a record goes up only once the objects it names are there
         _transfer_runs(store, set(records) - _remote_runs(store), store.write_run, runs.read_raw)
     gone = sorted((needed.owner.get(o, o), o) for o in lacking - todo if o in needed.oids)
-    return SyncResult(store.name, result, tuple(gone))
+    for_runs = sum(1 for o in result.transferred if o not in needed.oids)
+    return SyncResult(store.name, result, tuple(gone), for_runs=for_runs)
+
+
+def _record_objects(repo: Repo, records: dict[str, StageLock]) -> used.Needed:
+    """The objects of the outs the run records name (those whose data is in the cache)."""
+    outs = [(e.path, e.hash_info) for rec in records.values() for e in rec.outs]
+    return used.expand(repo, [o for o in outs if repo.cache.exists(o[1].digest)])
 
 
 def _unproven(store: RemoteStore, wanted: set[str], entries: dict[str, set[str]]) -> set[str]:
@@ -345,6 +352,7 @@ def _run(
 class CloudStatus:
     remote: str
     missing: tuple[tuple[str, int], ...]  # (output path, objects the remote lacks)
+    runs_missing: int = 0  # objects only run records name, in the cache, not on the remote
 
     @property
     def clean(self) -> bool:
@@ -356,10 +364,14 @@ def cloud_status(repo: Repo, scope: used.Scope, *, remote: str | None = None) ->
     store = open_remote(repo.root, repo.config, remote)
     outs = used.outputs(repo, scope)
     needed = used.expand(repo, outs)
-    lacking = missing_on(store, needed.oids)
+    extra = _record_objects(repo, _local_records(RunCache(repo.cache.root)))
+    runs_only = {o for o in extra.oids if repo.cache.exists(o)} - needed.oids
+    lacking = missing_on(store, needed.oids | runs_only)
+    runs_missing = len(lacking & runs_only)
+    lacking -= runs_only
     per_output: dict[str, int] = {}
     for oid in lacking:
         owner = needed.owner.get(oid, oid)
         out = next((rel for rel, _ in outs if owner == rel or owner.startswith(rel + "/")), owner)
         per_output[out] = per_output.get(out, 0) + 1
-    return CloudStatus(store.name, tuple(sorted(per_output.items())))
+    return CloudStatus(store.name, tuple(sorted(per_output.items())), runs_missing)

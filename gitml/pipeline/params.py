@@ -6,7 +6,7 @@ import json
 import os
 from typing import Any
 
-from gitml import yamlio
+from gitml import limits, yamlio
 from gitml.errors import BadInputError
 from gitml.paths import check_real_inside
 
@@ -16,25 +16,32 @@ MISSING: Any = object()
 
 def parse_params(raw: bytes, where: str) -> dict[str, Any]:
     """The content of a params file, chosen by its extension (YAML by default)."""
-    if where.endswith(".json"):
-        try:
-            data = json.loads(raw)
-        except ValueError as e:
-            raise BadInputError(f"{where}: invalid JSON ({e})") from e
-    elif where.endswith(".toml"):
-        import tomllib
-
-        try:
-            data = tomllib.loads(raw.decode("utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-            raise BadInputError(f"{where}: invalid TOML ({e})") from e
-    else:
-        data = yamlio.loads(raw, where=where)
+    try:
+        data = _parse(raw, where)
+    except RecursionError as e:  # the JSON and TOML parsers recurse per level
+        raise limits.depth_error(where, limit=limits.MAX_PARAMS_DEPTH) from e
+    limits.check_depth(data, where, limits.MAX_PARAMS_DEPTH)
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise BadInputError(f"{where}: a params file must hold a mapping at the top")
     return data
+
+
+def _parse(raw: bytes, where: str) -> Any:
+    if where.endswith(".json"):
+        try:
+            return json.loads(raw)
+        except ValueError as e:
+            raise BadInputError(f"{where}: invalid JSON ({e})") from e
+    if where.endswith(".toml"):
+        import tomllib
+
+        try:
+            return tomllib.loads(raw.decode("utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            raise BadInputError(f"{where}: invalid TOML ({e})") from e
+    return yamlio.loads(raw, where=where)
 
 
 def read_params(root: str, rel: str) -> dict[str, Any]:

@@ -110,6 +110,17 @@ class OutChanged(Reason):
 
 
 @dataclass(frozen=True)
+class OutNotInCache(Reason):
+    """The recorded out is not in the workspace and its bytes are not in the cache: the
+    data was not fetched (typically after checking out another commit)."""
+
+    path: str
+
+    def text(self) -> str:
+        return f"out {self.path}: its recorded version is not in the cache (run 'gitml pull')"
+
+
+@dataclass(frozen=True)
 class AlwaysChanged(Reason):
     def text(self) -> str:
         return "always_changed"

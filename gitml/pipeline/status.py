@@ -83,13 +83,19 @@ def reasons(
 
 
 def stale_reasons(
-    root: str, stage: Stage, lock: StageLock | None, hash_of: HashOf
+    root: str,
+    stage: Stage,
+    lock: StageLock | None,
+    hash_of: HashOf,
+    *,
+    in_cache: Callable[[str], bool] | None = None,
 ) -> list[r.Reason]:
     """Why `stage` must run, its missing params included (status, repro): a removed param
-    is said once, as missing, not also as a change to null."""
+    is said once, as missing, not also as a change to null; with `in_cache`, an out whose
+    recorded bytes are not in the cache says so (fetch it) rather than 'changed'."""
     params, missing = param_values(root, stage, strict=False)
     gone = [m.key for m in missing if isinstance(m, r.ParamMissing)]
-    return missing + [
+    found = missing + [
         why
         for why in reasons(stage, lock, hash_of, params)
         if not (
@@ -98,6 +104,18 @@ def stale_reasons(
             and any(why.key == k or why.key.startswith(k + ".") for k in gone)
         )
     ]
+    if in_cache is None or lock is None:
+        return found
+    return [_unfetched(why, lock, in_cache) for why in found]
+
+
+def _unfetched(why: r.Reason, lock: StageLock, in_cache: Callable[[str], bool]) -> r.Reason:
+    if not isinstance(why, r.OutMissing | r.OutChanged):
+        return why
+    recorded = lock.out(why.path)
+    if recorded is None or not recorded.cache or in_cache(recorded.hash_info.digest):
+        return why
+    return r.OutNotInCache(why.path)
 
 
 def _param_reasons(old: ParamValues, new: ParamValues) -> list[r.Reason]:
