@@ -1,4 +1,11 @@
-"""Atomic file writes: a temp file in the same folder, fsync, os.replace."""
+"""Atomic file writes: a temp file in the same folder, fsync, os.replace.
+
+A temp name is `.gitml-tmp-<tag>-<pid>-<token>-<counter>`: a fixed marker users do not write,
+a short tag of the final name (so a leftover can be told apart per output), the writer's
+process id, and its length does not grow with the final name (a name of 255 bytes still gets
+a temp name). `is_tmp` recognises exactly that pattern; `owner_dead` says whether the process
+that made one is gone, the only case in which its file may be removed.
+"""
 
 from __future__ import annotations
 
@@ -6,26 +13,76 @@ import contextlib
 import itertools
 import os
 import re
+import zlib
 
 from gitml.errors import name_path
 
+MARKER = ".gitml-tmp-"
 _COUNTER = itertools.count()
+_TOKEN = [os.urandom(4).hex()]  # per process: pids repeat across hosts sharing a folder
+
+
+def _new_token() -> None:
+    _TOKEN[0] = os.urandom(4).hex()
+
+
+os.register_at_fork(after_in_child=_new_token)
+
+_TMP = re.compile(r"\.gitml-tmp-([0-9a-f]{8})-([1-9a-f][0-9a-f]{0,7})-[0-9a-f]{8}-[0-9a-f]{1,16}")
+
+
+def name_tag(name: str) -> str:
+    """8 hex digits naming the final file `name` (a base name) inside its temp names."""
+    return f"{zlib.crc32(os.fsencode(name)):08x}"
 
 
 def tmp_name(path: str) -> str:
-    """A unique temporary name next to `path` (same folder, so replace is atomic): this
-    process's id and a counter (no random-number system call per file)."""
+    """A unique temporary name next to `path` (same folder, so replace is atomic), of at most
+    45 bytes whatever `path`'s length: no random-number system call per file."""
     head, tail = os.path.split(path)
-    unique = f"{os.getpid() & 0xFFFFFF:06x}{next(_COUNTER) & 0xFFFFFF:06x}"
-    return os.path.join(head, f".{tail}.{unique}.tmp")
+    unique = f"{os.getpid():x}-{_TOKEN[0]}-{next(_COUNTER):x}"
+    return os.path.join(head, f"{MARKER}{name_tag(tail)}-{unique}")
 
 
-_LEFTOVER = re.compile(r"^\..+\.[0-9a-f]{12}\.tmp$")
+def is_tmp(name: str) -> bool:
+    """True for a base name made by `tmp_name` (and nothing else)."""
+    return name.startswith(MARKER) and _TMP.fullmatch(name) is not None
 
 
-def is_leftover(name: str) -> bool:
-    """True for a name made by `tmp_name`: the remains of an interrupted atomic write."""
-    return name.endswith(".tmp") and _LEFTOVER.match(name) is not None
+def tmp_tag(name: str) -> str:
+    """The final name's tag inside a temp name (`is_tmp(name)` must hold)."""
+    return name[len(MARKER) : len(MARKER) + 8]
+
+
+def owner_dead(name: str) -> bool:
+    """True if the process that made temp file `name` no longer runs: its file is a leftover
+    of an interrupted write and nobody will rename or remove it."""
+    match = _TMP.fullmatch(name)
+    if match is None:
+        return False
+    pid = int(match.group(2), 16)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # EPERM: it runs under another user
+        return False
+    return False
+
+
+def remove_leftover(path: str) -> bool:
+    """Remove `path` if it is a gitml temp file whose writer is gone; True if it is gone."""
+    if not owner_dead(os.path.basename(path)):
+        return False
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    except OSError:  # a folder of that name, a read-only folder: leave it be
+        return False
+    return True
 
 
 def write_bytes(path: str, data: bytes, *, mode: int = 0o644, fsync: bool = True) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -62,12 +61,18 @@ def edit(
     local: bool = False,
     memo: yamlio.ValidationMemo | None = None,
 ) -> None:
-    """Apply `change` to one config file's data and write it back (validated, atomic)."""
+    """Apply `change` to one config file's data and write it back (validated, atomic),
+    keeping the file's comments and key order."""
+    from gitml import atomic, yamledit
+
     path = config_paths(root)[1 if local else 0]
-    data = copy.deepcopy(load_raw(path, memo))
-    change(data)
-    yamlio.write_file(path, _drop_empty(data), schema_name="config", memo=memo)
-
-
-def _drop_empty(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in data.items() if v not in ({}, None)}
+    where = os.path.join(GITML_DIR, os.path.basename(path))
+    load_raw(path, memo)  # the file as it is must be valid
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except FileNotFoundError:
+        text = ""
+    new = yamledit.edit_mapping(text, change, where=where)
+    yamlio.loads(new.encode("utf-8"), where=where, schema_name="config", memo=memo)
+    atomic.write_text(path, new)

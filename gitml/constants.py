@@ -4,6 +4,7 @@ from __future__ import annotations
 
 HASH_NAME = "xxh3-128"
 HASH_DIR = "xxh3"  # object store subfolder
+QUARANTINE_DIR = "quarantine"  # corrupt objects fsck moved aside, beside HASH_DIR
 DIR_SUFFIX = ".dir"
 DIGEST_HEX_LEN = 32
 

@@ -10,6 +10,7 @@ from typing import BinaryIO
 import xxhash
 
 from gitml.constants import DIGEST_HEX_LEN, DIR_SUFFIX
+from gitml.errors import UnsafePathError
 
 CHUNK = 4 * 1024 * 1024
 SMALL_READ = 1024 * 1024
@@ -64,6 +65,14 @@ def hash_file(path: str | os.PathLike[str], size_hint: int | None = None) -> tup
 _DIGEST = re.compile(f"[0-9a-f]{{{DIGEST_HEX_LEN}}}(?:{re.escape(DIR_SUFFIX)})?")
 
 
-def is_digest(text: str) -> bool:
+def is_digest(text: object) -> bool:
     """True for 32 lowercase hex chars, optionally followed by '.dir'."""
-    return _DIGEST.fullmatch(text) is not None
+    return isinstance(text, str) and _DIGEST.fullmatch(text) is not None
+
+
+def check_digest(text: str, *, where: str) -> str:
+    """`text` if it is a digest, else UnsafePathError: every object name becomes a file path
+    (`xxh3/ab/cdef...`), so nothing else may reach one (not '../x', nor a trailing newline)."""
+    if not is_digest(text):
+        raise UnsafePathError(f"{where}: {text!r} is not an object digest (32 hex digits)")
+    return text

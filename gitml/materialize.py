@@ -1,7 +1,9 @@
 """Make workspace outputs match their recorded digests: plan first, then apply.
 
 A workspace file is only replaced or deleted when its bytes can be restored (they are the
-target's, or an object in the cache); anything else is a conflict unless forced.
+target's, or an object in the cache); anything else is a conflict unless forced. That holds
+for what a walk did not hash too (ignored files, FIFOs, ...: see `obstacles`) when it stands
+in a folder that goes or where a target file goes.
 """
 
 from __future__ import annotations
@@ -9,14 +11,16 @@ from __future__ import annotations
 import contextlib
 import os
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from gitml import cpus
 from gitml.bigio import DIRECT_MIN
+from gitml.errors import EXIT_ERROR, GitmlError
 from gitml.hashing import HashInfo
 from gitml.link import Linker, LinkType
+from gitml.obstacles import in_the_way, unsafe
 from gitml.paths import ParentGuard, check_not_private
 from gitml.repo import Repo
 from gitml.statcache import StatKey, now_ns, stat_key
@@ -37,10 +41,12 @@ class Plan:
     missing: list[tuple[str, str]] = field(default_factory=list)  # (rel, oid)
     added: int = 0  # of `write`, how many did not exist
     remove_root: bool = False  # the workspace path is of the wrong kind (file vs dir)
+    clear: list[str] = field(default_factory=list)  # unhashed paths in the way (see obstacles)
+    unrestorable: list[str] = field(default_factory=list)  # data that `clear`/root removal loses
 
     @property
     def is_noop(self) -> bool:
-        return not (self.write or self.delete or self.missing or self.remove_root)
+        return not (self.write or self.delete or self.missing or self.remove_root or self.clear)
 
 
 def target_files(repo: Repo, out_rel: str, info: HashInfo) -> dict[str, tuple[str, int]] | None:
@@ -81,6 +87,13 @@ def plan_output(repo: Repo, out_rel: str, info: HashInfo, current: Scanned | Non
         for rel, old in have.items()
         if old != want.get(rel, ("",))[0] and not repo.cache.exists(old) and _touched(plan, rel)
     )
+    if current is not None and current.skipped:
+        writes = dict(plan.write)
+        blocking = in_the_way(
+            repo.root, out_rel, current.skipped, writes, remove_root=plan.remove_root
+        )
+        plan.clear = list(blocking)
+        plan.unrestorable = unsafe(repo.root, blocking, repo.cache)
     return plan
 
 
@@ -113,7 +126,8 @@ def apply(
         # once each, here, rather than one failing mkdir per file in the threads.
         for folder in sorted({os.path.dirname(repo.abspath(rel)) for rel, _ in plan.write}):
             if not os.path.isdir(folder):
-                os.makedirs(folder)
+                with _writing(folder):
+                    os.makedirs(folder)
                 fresh.add(folder)
     large = [([item], True) for plan in plans for item in plan.write if item[0] in plan.large]
     small = [item for plan in plans for item in plan.write if item[0] not in plan.large]
@@ -125,9 +139,11 @@ def apply(
         for rel, oid in chunk:
             dest = repo.abspath(rel)
             fresh_folder = os.path.dirname(dest) in fresh
-            if not fresh_folder and os.path.isdir(dest) and not os.path.islink(dest):
-                _remove_path(dest)  # a folder where the target has a file
-            st = linker.place(repo.cache.path(oid), oid, dest, large=is_large)
+            with _writing(dest):
+                if not fresh_folder and os.path.isdir(dest) and not os.path.islink(dest):
+                    _remove_path(dest)  # a folder where the target has a file: its files were
+                    # deleted or cleared above (each one safe or forced); empty folders remain
+                st = linker.place(repo.cache.path(oid), oid, dest, large=is_large)
             done.append((stat_key(st), oid, dest))
         if progress:
             progress(len(chunk))
@@ -157,15 +173,30 @@ def _check_destinations(repo: Repo, plans: Sequence[Plan]) -> None:
             guard.check(repo.abspath(rel))
 
 
+class WriteError(GitmlError):
+    exit_code = EXIT_ERROR
+
+
+@contextlib.contextmanager
+def _writing(path: str) -> Iterator[None]:
+    """An OS error writing `path` (a name too long, no space, no permission) as one line."""
+    try:
+        yield
+    except OSError as e:
+        raise WriteError(f"cannot write {path}: {e.strerror or e}") from e
+
+
 def _clear(repo: Repo, plan: Plan) -> None:
-    """What must go before `plan`'s files are written: a path of the wrong kind, and files
-    the target does not have (with the folders they leave empty)."""
+    """What must go before `plan`'s files are written: a path of the wrong kind, files the
+    target does not have, unhashed paths in the way (with the folders they leave empty)."""
     if plan.remove_root:
         _remove_path(repo.abspath(plan.out_rel))
     for rel in plan.delete:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(repo.abspath(rel))
-    _prune_empty_dirs(repo, plan.out_rel, plan.delete)
+    for rel in plan.clear:
+        _remove_path(repo.abspath(rel))
+    _prune_empty_dirs(repo, plan.out_rel, [*plan.delete, *plan.clear])
 
 
 def _remove_path(path: str) -> None:

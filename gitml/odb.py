@@ -12,9 +12,9 @@ import os
 from collections.abc import Callable, Iterator
 
 from gitml import bigio
-from gitml.constants import DIR_SUFFIX, HASH_DIR
+from gitml.constants import DIR_SUFFIX, HASH_DIR, QUARANTINE_DIR
 from gitml.errors import CorruptObjectError, MissingObjectError, name_path
-from gitml.hashing import CHUNK, hash_bytes, hash_file
+from gitml.hashing import CHUNK, check_digest, hash_bytes, hash_file, is_digest
 from gitml.tree import Tree
 
 SMALL_FILE = 1024 * 1024
@@ -48,13 +48,14 @@ class ObjectStore:
         self._trees: dict[str, Tree] = {}
 
     def path(self, oid: str) -> str:
+        check_digest(oid, where="object store")
         return os.path.join(self.base, oid[:2], oid[2:])
 
     def exists(self, oid: str) -> bool:
         return os.path.exists(self.path(oid))
 
     def _prefix_dir(self, oid: str) -> str:
-        folder = os.path.join(self.base, oid[:2])
+        folder = os.path.dirname(self.path(oid))
         if folder not in self._made:
             os.makedirs(folder, exist_ok=True)
             self._made.add(folder)
@@ -242,12 +243,12 @@ class ObjectStore:
             if len(prefix) != 2 or not os.path.isdir(folder):
                 continue
             for name in sorted(os.listdir(folder)):
-                if not name.startswith(".") and not is_temp_name(name):
+                if is_digest(prefix + name):  # not temp files, nor strays
                     yield prefix + name
 
     def quarantine(self, oid: str) -> str:
         """Move a corrupt object out of the store; returns where it went."""
-        folder = os.path.join(self.root, "quarantine")
+        folder = os.path.join(self.root, QUARANTINE_DIR)
         os.makedirs(folder, exist_ok=True)
         dest = os.path.join(folder, oid)
         os.replace(self.path(oid), dest)

@@ -8,7 +8,7 @@ from typing import Any
 
 from gitml.constants import HASH_NAME, POINTER_SUFFIX
 from gitml.errors import BadInputError
-from gitml.hashing import HashInfo
+from gitml.hashing import HashInfo, check_digest
 from gitml.paths import check_relpath
 
 
@@ -46,7 +46,8 @@ class Pointer:
         outs = []
         for i, item in enumerate(data["outs"]):
             path = check_relpath(item["path"], where=f"{rel}: outs[{i}].path")
-            info = HashInfo(item["digest"], item["size"], item.get("nfiles"))
+            digest = check_digest(item["digest"], where=f"{rel}: outs[{i}].digest")
+            info = HashInfo(digest, item["size"], item.get("nfiles"))
             if info.is_dir != ("nfiles" in item):
                 raise BadInputError(f"{rel}: outs[{i}]: 'nfiles' goes with a '.dir' digest only")
             outs.append(Output(path, info))

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from gitml import cpus, remoteurl
 from gitml.config import Config
-from gitml.constants import DIR_SUFFIX, HASH_DIR
+from gitml.constants import DIR_SUFFIX, HASH_DIR, QUARANTINE_DIR
 from gitml.errors import BadInputError, CorruptObjectError, GitmlError, MissingObjectError
 from gitml.hashing import hash_file
 from gitml.odb import ObjectStore, is_temp_name
@@ -230,7 +230,7 @@ class FsspecRemote:
         self.fs.rm_file(self.path(oid))
 
     def quarantine(self, oid: str) -> str:
-        dest = f"{self.base.rsplit('/', 1)[0]}/quarantine/{oid}"
+        dest = f"{self.base.rsplit('/', 1)[0]}/{QUARANTINE_DIR}/{oid}"
         self.fs.mv(self.path(oid), dest)
         return dest
 

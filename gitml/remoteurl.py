@@ -12,14 +12,15 @@ import os
 import re
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from gitml.constants import GITML_DIR, HASH_DIR
+from gitml.constants import GITML_DIR, HASH_DIR, QUARANTINE_DIR
 from gitml.errors import BadInputError
 from gitml.paths import is_within
 
 LOCAL_PROTOCOLS = frozenset({"file", "local"})
-# what may sit at the top of an object store: gitml's objects and run records, DVC's
-# objects (`files/` since DVC 3, two-hex-digit folders before), hidden files (.DS_Store)
-_STORE_ENTRIES = frozenset({HASH_DIR, "runs", "files"})
+# what may sit at the top of an object store: gitml's objects, run records and corrupt
+# objects fsck moved aside, DVC's objects (`files/` since DVC 3, two-hex-digit folders
+# before), hidden files (.DS_Store)
+_STORE_ENTRIES = frozenset({HASH_DIR, "runs", QUARANTINE_DIR, "files"})
 _TWO_HEX = re.compile(r"[0-9a-f]{2}")
 _CREDENTIALS = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*):[^/\s@]*@")
 _SECRETS: set[str] = set()  # passwords of the remote URLs this process opened

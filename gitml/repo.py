@@ -29,6 +29,8 @@ from gitml.statcache import StatCache
 class Repo:
     root: str
     lock_wait: repolock.Wait = field(default_factory=repolock.Wait, compare=False)
+    # untracked `*.gitml` files that are not valid pointers, skipped: path -> why (cli/ warns)
+    skipped: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def gitml_dir(self) -> str:

@@ -51,9 +51,10 @@ def hold(
     try:
         _acquire(fd, path, wait, shared=shared, doing=doing)
         try:
-            if not shared:
-                os.ftruncate(fd, 0)
-                os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            if not shared:  # only so a waiter can name us: a full disk is no reason to stop
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, 0)
+                    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
             yield
         finally:
             if not shared:

@@ -49,6 +49,15 @@ def ls_files(root: str, *patterns: str, untracked: bool = True) -> list[str]:
     return sorted({p for p in out.decode("utf-8").split("\0") if p})
 
 
+def ls_files_tracked(root: str, pattern: str) -> list[tuple[str, bool]]:
+    """(path, tracked?) of tracked and untracked (not ignored) files matching `pattern`: one
+    `git ls-files -t` (an untracked file's tag is '?')."""
+    args = ["ls-files", "-z", "-t", "--cached", "--others", "--exclude-standard"]
+    out = _git(root, *args, "--", pattern)
+    items = {p[2:]: p[0] != "?" for p in out.decode("utf-8").split("\0") if len(p) > 2}
+    return sorted(items.items())
+
+
 def is_tracked(root: str, rel: str) -> bool:
     return bool(_git(root, "ls-files", "-z", "--cached", "--", rel))
 

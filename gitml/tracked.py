@@ -23,8 +23,13 @@ from gitml.repo import Repo
 
 def pointer_files(repo: Repo) -> list[str]:
     """Repo-relative paths of every pointer file in the work tree (tracked or not)."""
-    rels = scm.ls_files(repo.root, f"*{POINTER_SUFFIX}")
-    return [r for r in rels if os.path.isfile(repo.abspath(r))]
+    return [rel for rel, _ in _pointer_files(repo)]
+
+
+def _pointer_files(repo: Repo) -> list[tuple[str, bool]]:
+    """(path, tracked by Git?) of every `*.gitml` file in the work tree."""
+    found = scm.ls_files_tracked(repo.root, f"*{POINTER_SUFFIX}")
+    return [(rel, known) for rel, known in found if os.path.isfile(repo.abspath(rel))]
 
 
 def load_pointer(repo: Repo, rel: str) -> Pointer:
@@ -40,7 +45,29 @@ def parse_pointer(rel: str, data: object) -> Pointer:
 
 
 def load_all(repo: Repo) -> list[Pointer]:
-    return [load_pointer(repo, rel) for rel in pointer_files(repo)]
+    """Every pointer of the work tree. A bad pointer is an error, but an untracked file that
+    is no pointer at all (a user's own `notes.gitml`) is skipped and noted in `repo.skipped`,
+    so a stray file cannot stop every command."""
+    pointers = []
+    for rel, known in _pointer_files(repo):
+        try:
+            pointers.append(load_pointer(repo, rel))
+        except BadInputError as e:
+            if known or _means_pointer(repo, rel):
+                raise
+            repo.skipped.setdefault(rel, str(e))
+    return pointers
+
+
+def _means_pointer(repo: Repo, rel: str) -> bool:
+    """True if the file is meant as a pointer, if a bad one: the data file it is named for
+    exists, or it is a YAML mapping (not text, binary data or a list)."""
+    if os.path.lexists(repo.abspath(data_rel_for(rel))):
+        return True
+    try:
+        return isinstance(yamlio.load_file(repo.abspath(rel), where=rel), dict)
+    except BadInputError:
+        return False
 
 
 def write_pointer(repo: Repo, pointer: Pointer) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -72,9 +73,34 @@ class Tree:
                 and isinstance(path, str)
                 and isinstance(digest, str)
                 and _FILE_DIGEST.fullmatch(digest)
-                and isinstance(size, int)
+                and type(size) is int
+                and size >= 0
             ):
                 raise CorruptObjectError(f"{where}: malformed manifest entry {item!r}")
             path = check_relpath(path, where=f"{where}: manifest entry")
             entries.append(TreeEntry(path, digest, size))
-        return cls.build(entries)
+        tree = cls.build(entries)
+        _check_unique(tree.entries, where)
+        return tree
+
+
+def _check_unique(entries: tuple[TreeEntry, ...], where: str) -> None:
+    """Refuse a path listed twice, or a file that is also a folder of other entries (`a` and
+    `a/b`): checkout could only write part of such a manifest. Set operations over the
+    paths; only the distinct folders (few) are walked up to their parents."""
+    paths = [e.path for e in entries]
+    files = set(paths)
+    if len(files) != len(paths):
+        twice = next(a for a, b in itertools.pairwise(paths) if a == b)  # sorted
+        raise CorruptObjectError(f"{where}: manifest lists {twice!r} twice")
+    folders: set[str] = set()
+    for folder in {p.rpartition("/")[0] for p in paths}:
+        while folder and folder not in folders:
+            folders.add(folder)
+            folder = folder.rpartition("/")[0]
+    clash = files & folders
+    if clash:
+        name = min(clash)
+        raise CorruptObjectError(
+            f"{where}: manifest has both a file {name!r} and files inside {name}/"
+        )

@@ -56,12 +56,15 @@ def workspace_outputs(repo: Repo, targets: Sequence[str] = ()) -> list[Output]:
     """Pointer outputs and cached stage outs of the workspace; `targets` narrow them to
     paths (an output, a folder of outputs, a pointer file) or stage names."""
     pointer_outs = [
-        (pointer.out_rel(o), o.hash_info, "")
+        (pointer.out_rel(o), o.hash_info, "", pointer.rel)
         for pointer in tracked.load_all(repo)
         for o in pointer.outs
     ]
-    stage_outs = [(o[0], o[1], name) for name, o in _lock_outputs(lockfile.load(repo.root))]
-    every = pointer_outs + stage_outs
+    stage_outs = [
+        (o[0], o[1], name, f"{LOCK_FILE_NAME} (stage '{name}')")
+        for name, o in _lock_outputs(lockfile.load(repo.root))
+    ]
+    every = [o[:3] for o in _disjoint(pointer_outs + stage_outs)]
     if not targets:
         return [(rel, info) for rel, info, _ in every]
     chosen: dict[Output, None] = {}
@@ -74,6 +77,30 @@ def workspace_outputs(repo: Repo, targets: Sequence[str] = ()) -> list[Output]:
             raise BadInputError(f"{target}: not tracked by gitml (no pointer or stage out)")
         chosen.update((hit, None) for hit in hits)
     return list(chosen)
+
+
+def _disjoint(
+    outs: list[tuple[str, HashInfo, str, str]],
+) -> list[tuple[str, HashInfo, str, str]]:
+    """`outs` (path, hash, stage, source) if no path is listed twice or lies inside another;
+    else BadInputError naming both: checkout could write only one of them, or only half."""
+    by_path: dict[str, str] = {}
+    for rel, _, _, source in outs:
+        if rel.endswith(POINTER_SUFFIX) or rel.rpartition("/")[2] == ".gitignore":
+            raise BadInputError(f"{rel} ({source}): an output may not be a pointer or a .gitignore")
+        if rel in by_path:
+            both = source if by_path[rel] == source else f"both {by_path[rel]} and {source}"
+            raise BadInputError(f"{rel} is listed twice as an output, in {both}")
+        by_path[rel] = source
+    for rel, _, _, source in outs:
+        folder = rel.rpartition("/")[0]
+        while folder:
+            if folder in by_path:
+                raise BadInputError(
+                    f"{rel} ({source}) is inside {folder}, an output of {by_path[folder]}"
+                )
+            folder = folder.rpartition("/")[0]
+    return outs
 
 
 def _stage_match(stage: str, target: str) -> bool:

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from gitml.atomic import is_leftover
+from gitml.atomic import MARKER, is_tmp, name_tag, remove_leftover, tmp_tag
 from gitml.errors import BadInputError, UnsafePathError
 from gitml.hashing import HashInfo, hash_bytes, hash_file
 from gitml.ignore import IgnoreRules
@@ -31,10 +31,13 @@ class FileStat(NamedTuple):
 @dataclass(frozen=True)
 class Scanned:
     """A hashed workspace path. `tree` is a directory's manifest (None for a file, or for a
-    directory answered from the state database when no tree was asked for)."""
+    directory answered from the state database when no tree was asked for). `skipped` are a
+    directory's entries that were not hashed (ignored ones, FIFOs, sockets, dangling
+    symlinks, another process's temp files), relative to it: gitml cannot restore them."""
 
     hash_info: HashInfo
     tree: Tree | None
+    skipped: tuple[str, ...] = ()
 
 
 def _fingerprint(files: Sequence[FileStat], started_ns: int) -> str | None:
@@ -49,7 +52,11 @@ def _fingerprint(files: Sequence[FileStat], started_ns: int) -> str | None:
 
 
 class Hasher:
-    """Hashes workspace files; with `store`, also copies each missing object into it."""
+    """Hashes workspace files; with `store`, also copies each missing object into it.
+
+    A gitml temp file (`atomic.tmp_name`) seen in a walked folder, or beside a scanned path
+    and named after it, is never hashed; if the process that made it is gone, it is removed.
+    """
 
     def __init__(
         self,
@@ -69,7 +76,7 @@ class Hasher:
         self.jobs = jobs or min(8, 2 * (os.cpu_count() or 1))
         self.progress = progress
         self.total = total  # told how many files each scan will count in `progress`
-        self.leftovers: list[str] = []  # temp files of interrupted gitml writes, seen in walks
+        self._temps: dict[str, list[str]] = {}  # folder -> its temp-like names
 
     def scan(self, abspath: str, rel_in_repo: str, *, need_tree: bool = True) -> Scanned | None:
         """Hash the file or directory at `abspath`; None if it does not exist.
@@ -78,6 +85,7 @@ class Hasher:
         hashing is answered from the state database without building its manifest.
         """
         self._check_link(abspath, rel_in_repo)  # also when missing: a parent may be a symlink
+        self._sweep_beside(abspath)
         try:
             st = os.stat(abspath)
         except FileNotFoundError:
@@ -94,7 +102,8 @@ class Hasher:
 
     def _scan_dir(self, abspath: str, rel_in_repo: str, need_tree: bool) -> Scanned:
         started = now_ns()
-        files = self.walk(abspath, rel_in_repo)
+        skipped: list[str] = []
+        files = self.walk(abspath, rel_in_repo, skipped)
         check_utf8_names([f.rel for f in files], folder=rel_in_repo)
         if self.total:
             self.total(len(files))
@@ -104,7 +113,7 @@ class Hasher:
             if known is not None:
                 if self.progress:
                     self.progress(len(files))
-                return Scanned(known, None)
+                return Scanned(known, None, tuple(skipped))
         digests = self.hash_files(files)
         tree = Tree.build(TreeEntry(f.rel, digests[f.abspath], f.key[2]) for f in files)
         info = tree.hash_info()
@@ -112,16 +121,34 @@ class Hasher:
             self.store.add_bytes(info.digest, tree.to_json())
         if fingerprint is not None:
             self.state.put_tree(rel_in_repo, fingerprint, info)
-        return Scanned(info, tree)
+        return Scanned(info, tree, tuple(skipped))
 
-    def walk(self, top: str, rel_in_repo: str) -> list[FileStat]:
-        """Every file below `top`, minus .gitmlignore matches.
+    def _sweep_beside(self, abspath: str) -> None:
+        """Remove the dead temp files of `abspath` (or of its pointer) in its folder."""
+        folder, name = os.path.split(abspath)
+        temps = self._temps.get(folder)
+        if temps is None:
+            try:
+                temps = [n for n in os.listdir(folder) if n.startswith(MARKER)]
+            except OSError:
+                temps = []
+            self._temps[folder] = temps
+        if temps:
+            tags = {name_tag(name), name_tag(name + ".gitml")}
+            for temp in temps:
+                if is_tmp(temp) and tmp_tag(temp) in tags:
+                    remove_leftover(os.path.join(folder, temp))
+
+    def walk(self, top: str, rel_in_repo: str, skipped: list[str] | None = None) -> list[FileStat]:
+        """Every file below `top`, minus .gitmlignore matches; entries not hashed (ignored,
+        not regular, a live writer's temp file) are appended to `skipped` (relative to `top`).
 
         A symlink is followed (its target stored as a regular file or folder) only when it
         resolves inside the repository and not into .git or .gitml; a link to a folder that
         holds the walk's own position (a loop) is refused.
         """
         found: list[FileStat] = []
+        skip = (skipped if skipped is not None else []).append
         append = found.append
         # (folder, prefix, real paths of the folders the walk entered through the top or a link)
         stack: list[tuple[str, str, tuple[str, ...]]] = [(top, "", (os.path.realpath(top),))]
@@ -131,8 +158,9 @@ class Hasher:
             with os.scandir(folder) as it:
                 for entry in it:
                     if ignore is None and entry.is_file(follow_symlinks=False):  # the hot path
-                        if is_leftover(entry.name):
-                            self.leftovers.append(entry.path)
+                        if entry.name.startswith(MARKER) and is_tmp(entry.name):
+                            if not remove_leftover(entry.path):
+                                skip(prefix + entry.name)
                             continue
                         st = entry.stat(follow_symlinks=False)
                         key = (st.st_ino, st.st_mtime_ns, st.st_size, st.st_ctime_ns)
@@ -147,13 +175,16 @@ class Hasher:
                             inner = (*entered, real)
                     is_dir = entry.is_dir()
                     if ignore is not None and ignore.ignored(f"{rel_in_repo}/{rel}", is_dir=is_dir):
-                        continue
-                    if is_dir:
+                        skip(rel)
+                    elif is_dir:
                         stack.append((entry.path, rel + "/", inner))
-                    elif is_leftover(entry.name):
-                        self.leftovers.append(entry.path)
+                    elif entry.name.startswith(MARKER) and is_tmp(entry.name):
+                        if not remove_leftover(entry.path):
+                            skip(rel)
                     elif entry.is_file():
                         append(FileStat(rel, entry.path, stat_key(entry.stat())))
+                    else:
+                        skip(rel)  # a FIFO, a socket, a device, a dangling symlink
         return found
 
     def _check_link(self, abspath: str, shown: str | None = None) -> str:

@@ -1,4 +1,5 @@
-"""The only ruamel.yaml user: edit gitml.yaml keeping the user's comments and key order.
+"""The only ruamel.yaml user: edit gitml.yaml and the config keeping the user's comments
+and key order.
 
 Reading for use stays with yamlio's safe loader; this module only rewrites text, after
 yamlio's size check (aliases, nesting) has passed on it.
@@ -7,6 +8,7 @@ yamlio's size check (aliases, nesting) has passed on it.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import Any
 
 from gitml import yamlio
@@ -15,7 +17,20 @@ from gitml.constants import PIPELINE_FILE
 
 def set_stage(text: str, name: str, stage: dict[str, Any]) -> str:
     """`text` (a gitml.yaml, possibly empty) with stages.NAME set to `stage`."""
-    yamlio.check_text(text, PIPELINE_FILE)
+
+    def change(doc: dict[str, Any]) -> None:
+        if doc.get("stages") is None:
+            doc["stages"] = {}
+        doc["stages"][name] = stage
+
+    return edit_mapping(text, change, where=PIPELINE_FILE)
+
+
+def edit_mapping(text: str, change: Callable[[dict[str, Any]], None], *, where: str) -> str:
+    """`text` (a YAML mapping, possibly empty) after `change`, which edits it in place as a
+    dict; comments, key order and quoting of what it leaves alone are kept. Top-level keys
+    left empty are dropped."""
+    yamlio.check_text(text, where)
     from ruamel.yaml import YAML
     from ruamel.yaml.comments import CommentedMap
 
@@ -25,17 +40,36 @@ def set_stage(text: str, name: str, stage: dict[str, Any]) -> str:
     doc = yaml.load(text) if text.strip() else None
     if doc is None:
         doc = CommentedMap()
-    if doc.get("stages") is None:
-        doc["stages"] = CommentedMap()
-    doc["stages"][name] = _commented(stage)
+    change(doc)
+    for key in [k for k, v in doc.items() if v in ({}, None)]:
+        del doc[key]
+    for key, value in doc.items():
+        doc[key] = _commented(value)
     out = io.StringIO()
-    yaml.dump(doc, out)
-    return out.getvalue()
+    if doc:
+        yaml.dump(doc, out)
+    head = _leading_comments(text)  # ruamel keeps them on a first key, if one is left
+    result = out.getvalue()
+    return result if result.startswith(head) else head + result
+
+
+def _leading_comments(text: str) -> str:
+    lines = []
+    for line in text.splitlines(keepends=True):
+        if line.strip() and not line.lstrip().startswith("#"):
+            break
+        lines.append(line if line.endswith("\n") else line + "\n")
+    return "".join(lines)
 
 
 def _commented(value: Any) -> Any:
+    """Plain dicts and lists as ruamel's types; ruamel's own (with their comments) kept."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+    if isinstance(value, CommentedMap | CommentedSeq):
+        for key, item in (value.items() if isinstance(value, dict) else enumerate(value)):
+            value[key] = _commented(item)
+        return value
     if isinstance(value, dict):
         return CommentedMap((k, _commented(v)) for k, v in value.items())
     if isinstance(value, list):

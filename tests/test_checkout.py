@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from conftest import git, make_dir, run_cli, snapshot, write
@@ -145,3 +147,47 @@ def test_diff_unknown_revision(repo: Path) -> None:
     result = run_cli("diff", "no-such-rev")
     assert result.code == 2
     assert "unknown revision 'no-such-rev'" in result.err
+
+
+def test_outputs_only_the_newer_commit_tracked_are_removed(repo: Path) -> None:
+    """issue 11 item 11: after checking out an older commit, outputs that only the newer one
+    tracked go (their bytes are safe in the cache), as Git removes files it tracked; one
+    whose bytes are not in the cache is kept and reported. `git add -A` then adds nothing."""
+    git(repo, "tag", "v1")
+    write(repo / "model.pkl", "model v2")
+    make_dir(repo / "prepared", 5)
+    write(repo / "notes.bin", "notes")
+    assert run_cli("add", "model.pkl", "prepared", "notes.bin").code == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "v2")
+    write(repo / "notes.bin", "edited, never added")  # not in the cache: must stay
+    git(repo, "checkout", "-q", "v1")
+    result = run_cli("checkout")
+    assert result.code == 0, result.err
+    assert "removed model.pkl: no longer tracked" in result.out
+    assert "removed prepared: no longer tracked" in result.out
+    assert "warning: kept notes.bin: no longer tracked" in result.err
+    assert not (repo / "model.pkl").exists() and not (repo / "prepared").exists()
+    assert (repo / "notes.bin").read_text() == "edited, never added"
+    assert git(repo, "status", "--porcelain") == "?? notes.bin\n"
+    git(repo, "checkout", "-q", "main")
+    assert run_cli("checkout", "-f").code == 0  # back: restored from the cache
+    assert (repo / "model.pkl").read_text() == "model v2"
+
+
+def test_the_post_checkout_hook_removes_outputs_git_no_longer_tracks(repo: Path) -> None:
+    """issue 11 item 11, through the real post-checkout hook."""
+    assert run_cli("install").code == 0
+    git(repo, "tag", "v1")
+    write(repo / "model.pkl", "model v2")
+    assert run_cli("add", "model.pkl").code == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "v2")
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    done = subprocess.run(
+        ["git", "checkout", "-q", "v1"], cwd=repo, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "gitml: removed model.pkl: no longer tracked" in done.stdout + done.stderr
+    assert not (repo / "model.pkl").exists()
+    assert git(repo, "status", "--porcelain") == ""

@@ -397,3 +397,26 @@ def test_large_manifest_and_shared_folders_round_trip(repo: Path, tmp_path: Path
     assert pulled.code == 0, pulled.err
     assert len(list(data.rglob("sample_*"))) == 13_000
     assert (data / "d129" / "sample_012999.bin").read_bytes() == b"12999"
+
+
+def test_remote_edits_keep_the_config_comments(repo: Path, tmp_path: Path) -> None:
+    """issue 11 item 12: `remote add/modify/remove/default` edit the config round-trip (the
+    user's comments and key order stay); `remote list`'s help says how the default shows."""
+    config = repo / ".gitml" / "config.yaml"
+    write(config, "# Team settings: ask Ana first\ncache:\n  type: reflink,copy  # fast first\n")
+    assert run_cli("remote", "add", "-d", "store", str(tmp_path / "s")).code == 0
+    assert run_cli("remote", "add", "b", "s3://bucket/x").code == 0
+    assert run_cli("remote", "modify", "b", "region", "eu-west-1").code == 0
+    assert config.read_text() == (
+        "# Team settings: ask Ana first\ncache:\n  type: reflink,copy  # fast first\n"
+        f"remotes:\n  store:\n    url: {tmp_path / 's'}\n  b:\n    url: s3://bucket/x\n"
+        "    region: eu-west-1\ncore:\n  remote: store\n"
+    )
+    listed = run_cli("remote", "list").out
+    assert listed == f"b\ts3://bucket/x\nstore\t{tmp_path / 's'}\t(default)\n"
+    assert '"(default)"' in run_cli("remote", "list", "--help").out
+    for args in (("remove", "b"), ("remove", "store")):
+        assert run_cli("remote", *args).code == 0
+    assert config.read_text() == (
+        "# Team settings: ask Ana first\ncache:\n  type: reflink,copy  # fast first\n"
+    )

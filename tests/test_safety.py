@@ -66,7 +66,7 @@ def no_temp_files(root: Path) -> list[str]:
     found = []
     for dirpath, dirnames, names in os.walk(root):
         dirnames[:] = [d for d in dirnames if d not in (".git", "cache", "tmp")]
-        found += [os.path.join(dirpath, n) for n in names if ".tmp" in n]
+        found += [os.path.join(dirpath, n) for n in names if ".tmp" in n or "gitml-tmp" in n]
     return found
 
 

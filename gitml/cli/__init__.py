@@ -84,7 +84,22 @@ def warn(texts: tuple[str, ...]) -> None:
 def repo_here() -> Repo:
     from gitml.repo import find_repo
 
-    return find_repo()
+    repo = find_repo()
+    _REPOS.append(repo)
+    return repo
+
+
+_REPOS: list[Repo] = []  # opened by this run: their skipped files are told at the end
+
+
+def _warn_skipped() -> None:
+    """One line per untracked `*.gitml` file that was skipped as not a valid pointer."""
+    skipped = {rel: why for repo in _REPOS for rel, why in repo.skipped.items()}
+    _REPOS.clear()
+    if _quiet():
+        return
+    for rel, why in sorted(skipped.items()):
+        click.echo(f"warning: skipped untracked {rel}, not a valid pointer ({why})", err=True)
 
 
 class Bar:
@@ -131,6 +146,14 @@ def cli() -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code (0 ok, 1 differences, 2 bad input, 3 error)."""
     args = sys.argv[1:] if argv is None else argv
+    _REPOS.clear()
+    try:
+        return _run(args)
+    finally:
+        _warn_skipped()
+
+
+def _run(args: list[str]) -> int:
     ctx_meta: dict[str, Any] = {}
     try:
         with cli.make_context("gitml", list(args)) as ctx:

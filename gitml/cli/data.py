@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import click
 
 from gitml.cli import Exit, cli, progress_bar, repo_here, say, totals, verbosity, warn
 from gitml.errors import EXIT_DIFFERENCES, MissingObjectError
+
+if TYPE_CHECKING:
+    from gitml.untracked import Dropped
 
 
 @cli.command()
@@ -89,9 +93,15 @@ def checkout(targets: tuple[str, ...], force: bool) -> None:
 
     with progress_bar("Checkout") as progress:
         result = run(
-            repo_here(), targets, force=force, progress=progress, total=totals(progress)
+            repo_here(),
+            targets,
+            force=force,
+            progress=progress,
+            total=totals(progress),
+            previous=None if targets else "HEAD@{1}",  # what Git had checked out before
         )
     warn(result.warnings)
+    report_dropped(result.dropped)
     if result.changed:
         say(
             f"{render.plural(result.added, 'file')} added, {result.modified} modified,"
@@ -200,3 +210,15 @@ def unprotect(paths: tuple[str, ...]) -> None:
 
     count = run(repo_here(), paths)
     say(f"{count} file(s) unprotected")
+
+
+def report_dropped(dropped: Dropped, prefix: str = "") -> None:
+    """Outputs no longer tracked: removed (their bytes are in the cache), or kept."""
+    for rel in dropped.removed:
+        say(f"{prefix}removed {rel}: no longer tracked (its data is in the cache)")
+    for rel in dropped.kept:
+        click.echo(
+            f"{prefix}warning: kept {rel}: no longer tracked, and not all of it is in the cache"
+            " (move it away, or 'gitml add' it)",
+            err=True,
+        )

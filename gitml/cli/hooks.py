@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from gitml.cli import Exit, cli, repo_here, say, verbosity
+from gitml.cli.data import report_dropped
 from gitml.errors import EXIT_DIFFERENCES
 
 if TYPE_CHECKING:
@@ -150,6 +151,8 @@ def _checked_out(outcome: CheckoutOutcome) -> None:
             f"gitml: {render.plural(result.added, 'file')} added, {result.modified} modified,"
             f" {result.deleted} deleted"
         )
+    if result is not None:
+        report_dropped(result.dropped, prefix="gitml: ")
     if outcome.warning:
         click.echo(f"gitml: warning: {outcome.warning}", err=True)
 

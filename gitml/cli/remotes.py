@@ -98,7 +98,7 @@ def remote_default(name: str | None, local: bool, unset: bool) -> None:
 @remote.command("list")
 @verbosity
 def remote_list() -> None:
-    """List remotes: NAME URL (the default marked with *)."""
+    """List remotes: NAME, URL, and "(default)" after the default one."""
     from gitml.commands import remote as run
 
     for name, url, is_default in run.listing(repo_here()):

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gitml import scm, tracked
-from gitml.constants import PIPELINE_FILE
+from gitml.constants import PIPELINE_FILE, POINTER_SUFFIX
 from gitml.errors import BadInputError
 from gitml.hashing import HashInfo
 from gitml.link import root_warning
@@ -80,6 +80,7 @@ def _check_targets(repo: Repo, paths: Sequence[str]) -> list[str]:
         if not os.path.lexists(repo.abspath(rel)):
             raise BadInputError(f"{path}: no such file or directory")
         own = pointer_rel_for(rel)
+        _check_name_length(repo, path, own)
         others = [p for p in pointers if p.rel != own]
         owner = tracked.owner_of(others, rel)
         if owner is not None:
@@ -94,6 +95,23 @@ def _check_targets(repo: Repo, paths: Sequence[str]) -> list[str]:
             continue
         rels.append(rel)
     return rels
+
+
+def _check_name_length(repo: Repo, path: str, pointer_rel: str) -> None:
+    """Refuse a name whose pointer file's name the filesystem would not take."""
+    folder = os.path.dirname(repo.abspath(pointer_rel))
+    try:
+        limit = os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        limit = 255
+    size = len(os.fsencode(posixpath.basename(pointer_rel)))
+    if size > limit:
+        raise BadInputError(
+            f"{path}: name too long to track: its pointer file's name would be {size} bytes,"
+            f" over the filesystem's limit of {limit}",
+            hint=f"rename it to at most {limit - len(POINTER_SUFFIX)} bytes, or track the folder"
+            " that holds it",
+        )
 
 
 def _record(repo: Repo, rel: str, info: HashInfo) -> Added:

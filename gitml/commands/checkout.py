@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from gitml.errors import UncommittedChangeError
 from gitml.link import Linker, root_warning
 from gitml.materialize import Plan, apply, plan_output
 from gitml.repo import Repo
+from gitml.untracked import Dropped, drop, previous_outputs
 from gitml.used import workspace_outputs
 from gitml.workspace import Hasher, Progress
 
@@ -22,6 +21,7 @@ class CheckoutResult:
     deleted: int
     missing: tuple[tuple[str, str], ...]  # (path, oid) that could not be restored
     warnings: tuple[str, ...] = ()
+    dropped: Dropped = field(default_factory=Dropped)  # only `previous` tracked: removed/kept
 
     @property
     def changed(self) -> bool:
@@ -35,14 +35,27 @@ def checkout(
     force: bool = False,
     progress: Progress | None = None,
     total: Progress | None = None,
+    previous: str | None = None,
 ) -> CheckoutResult:
-    """Restore tracked outputs; refuses (changing nothing) to drop unrestorable local edits."""
+    """Restore tracked outputs; refuses (changing nothing) to drop unrestorable local edits.
+
+    With `previous` (the revision checked out before), outputs it tracked that the work tree
+    no longer does are removed when their bytes are safe in the cache, as Git removes files
+    it tracked; kept and reported otherwise.
+    """
     with repo.lock():
         hasher = Hasher(repo.root, repo.state, repo.ignore)
         plans: list[Plan] = []
-        for rel, info in workspace_outputs(repo, targets):
+        outputs = workspace_outputs(repo, targets)
+        for rel, info in outputs:
             current = hasher.scan(repo.abspath(rel), rel)
             plans.append(plan_output(repo, rel, info, current))
+        lost = [u for p in plans for u in p.unrestorable]
+        if lost and not force:
+            raise UncommittedChangeError(
+                f"checkout would delete {_some(lost)}, which gitml cannot restore",
+                hint="move it away, or use --force to delete it",
+            )
         conflicts = [c for p in plans for c in p.conflicts]
         if conflicts and not force:
             raise UncommittedChangeError(
@@ -52,17 +65,19 @@ def checkout(
             )
         if total is not None:
             total(sum(len(p.write) for p in plans))
-        for leftover in hasher.leftovers:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(leftover)
         linker = Linker(repo.config.cache_types)
         apply(repo, [p for p in plans if not p.is_noop], linker, progress=progress)
+        dropped = Dropped()
+        if previous is not None and not targets:
+            now = [rel for rel, _ in outputs]
+            dropped = drop(repo, hasher, previous_outputs(repo, previous), now)
     return CheckoutResult(
         added=sum(p.added for p in plans),
         modified=sum(len(p.write) - p.added for p in plans),
         deleted=sum(len(p.delete) for p in plans),
         missing=tuple(m for p in plans for m in p.missing),
         warnings=tuple(w for w in [root_warning(linker.used)] if w),
+        dropped=dropped,
     )
 
 

@@ -165,14 +165,14 @@ def post_checkout(
         return CheckoutOutcome(skipped="a file checkout")
     if old and old == new:
         return CheckoutOutcome(skipped="HEAD did not move")
-    return _checkout(root, on_wait)
+    return _checkout(root, on_wait, previous=old or None)
 
 
 def post_merge(root: str, *, on_wait: OnWait | None = None) -> CheckoutOutcome:
-    return _checkout(root, on_wait)
+    return _checkout(root, on_wait, previous="ORIG_HEAD")
 
 
-def _checkout(root: str, on_wait: OnWait | None) -> CheckoutOutcome:
+def _checkout(root: str, on_wait: OnWait | None, *, previous: str | None) -> CheckoutOutcome:
     """`gitml checkout` of the pointers in the work tree when the lock is got.
 
     Two quick `git checkout`s run two hooks; the second queues behind the first (up to
@@ -192,7 +192,7 @@ def _checkout(root: str, on_wait: OnWait | None) -> CheckoutOutcome:
     try:
         repo = find_repo(root)
         repo.lock_wait = Wait(HOOK_LOCK_TIMEOUT_S, on_wait)
-        result = checkout(repo)
+        result = checkout(repo, previous=previous)
     except UncommittedChangeError as e:
         return CheckoutOutcome(warning=f"data not updated: {e}")
     except GitmlError as e:

@@ -9,7 +9,7 @@ from typing import Any
 
 from gitml import yamlio
 from gitml.constants import LOCK_FILE_NAME
-from gitml.hashing import HashInfo
+from gitml.hashing import HashInfo, check_digest
 from gitml.paths import check_relpath
 from gitml.pointer import entry_dict
 
@@ -53,7 +53,8 @@ def parse(data: dict[str, Any], where: str) -> dict[str, StageLock]:
 
 def _entry(item: dict[str, Any], label: str) -> Entry:
     path = check_relpath(item["path"], where=label)
-    info = HashInfo(item["digest"], item["size"], item.get("nfiles"))
+    digest = check_digest(item["digest"], where=f"{label}: {path}")
+    info = HashInfo(digest, item["size"], item.get("nfiles"))
     return Entry(path, info, item.get("cache", True))
 
 
