@@ -159,16 +159,16 @@ def _checked_out(outcome: CheckoutOutcome) -> None:
 
 def _pre_push(root: str, args: tuple[str, ...]) -> None:
     from gitml import render
-    from gitml.commands import hook as run
+    from gitml.commands import hook_push as push_run
     from gitml.errors import GitmlError
 
     if args:  # called by Git: `pre-push REMOTE URL`, ref lines on stdin
         stdin = "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
-        ranges = run.ranges_from_git(root, stdin)
+        ranges = push_run.ranges_from_git(root, stdin)
     else:
-        ranges = run.ranges_from_env(os.environ)
+        ranges = push_run.ranges_from_env(os.environ)
     try:
-        outcome = run.pre_push(root, ranges)
+        outcome = push_run.pre_push(root, ranges)
     except GitmlError as e:
         click.echo(f"gitml: push stopped: {e}", err=True)
         raise Exit(EXIT_DIFFERENCES) from e
