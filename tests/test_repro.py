@@ -259,7 +259,9 @@ def test_keep_going_skips_descendants_only(repo: Path) -> None:
     assert set(lock) == {"root", "left", "lone", "tail"}
     stop = run_cli("repro", "-f")
     assert stop.code == 3
-    assert ran(repo) == ["root", "lone", "left", "left-end", "right", "right-end"]  # stopped
+    # stopped at right, in DVC's order (DVC 3.67.1 runs the same for this dvc.yaml): lone,
+    # after right in the file, is not reached
+    assert ran(repo) == ["root", "left", "left-end", "right", "right-end"]
 
 
 KILLABLE = """\
@@ -420,3 +422,50 @@ def test_cloud_status_and_push_count_run_records_the_same_way(
         "missing": [],
         "run_cache_objects_missing": 0,
     }
+
+
+ORDER = """\
+stages:
+  evaluate:
+    cmd: echo evaluate >> runs.log && cat model f2 > eval
+    deps: [model, f2]
+    outs: [eval]
+  a:
+    cmd: echo a >> runs.log && echo a > a
+    outs: [a]
+  train:
+    cmd: echo train >> runs.log && cat a b > model
+    deps: [b, a]
+    outs: [model]
+  b:
+    cmd: echo b >> runs.log && echo b > b
+    outs: [b]
+  feat2:
+    cmd: echo feat2 >> runs.log && cat a > f2
+    deps: [a]
+    outs: [f2]
+  lone:
+    cmd: echo lone >> runs.log && echo l > lone
+    outs: [lone]
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ((), ["b", "a", "train", "feat2", "evaluate", "lone"]),
+        (("evaluate",), ["b", "a", "train", "feat2", "evaluate"]),
+        (("--downstream", "a"), ["a", "train", "feat2", "evaluate"]),
+        (("--downstream", "b"), ["b", "train", "evaluate"]),
+        (("feat2", "lone"), ["a", "feat2", "lone"]),
+    ],
+)
+def test_stages_run_in_dvcs_order(repo: Path, args: tuple[str, ...], expected: list[str]) -> None:
+    """issue 12 item 11: without -j, stages run in DVC's order: a depth-first post-order over
+    the stages in file order, each stage's upstream in the order of its deps (each order here
+    is what DVC 3.67.1 runs for the same dvc.yaml and arguments)."""
+    write(repo / "gitml.yaml", ORDER)
+    repro()  # every stage's deps exist, as for DVC's second run
+    ran(repo)
+    repro("-f", *args)
+    assert ran(repo) == expected

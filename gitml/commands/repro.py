@@ -76,7 +76,7 @@ def select(dag: Dag, targets: Sequence[str], *, single: bool, downstream: bool) 
                 names.add(hit)
                 if not single:
                     names |= dag.descendants(hit) if downstream else dag.ancestors(hit)
-    return dag.order(names)
+    return dag.run_order(names)
 
 
 def repro(

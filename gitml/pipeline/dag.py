@@ -43,6 +43,41 @@ class Dag:
             sorter.done(*ready)
         return out
 
+    def run_order(self, names: Iterable[str]) -> list[str]:
+        """The order `repro` runs `names` in, DVC's: a depth-first post-order over the stages
+        in file order, each stage's upstream first in the order of its deps, so a stage's
+        downstream follows it as soon as it can (logs read as DVC's do)."""
+        chosen = set(names)
+        done: set[str] = set()
+        out: list[str] = []
+        for root in self.stages:
+            if root not in chosen or root in done:
+                continue
+            done.add(root)
+            stack = [(root, iter(self._upstream_in_dep_order(root, chosen)))]
+            while stack:
+                name, ups = stack[-1]
+                nxt = next((u for u in ups if u not in done), None)
+                if nxt is None:
+                    stack.pop()
+                    out.append(name)
+                else:
+                    done.add(nxt)
+                    stack.append((nxt, iter(self._upstream_in_dep_order(nxt, chosen))))
+        return out
+
+    def _upstream_in_dep_order(self, name: str, chosen: set[str]) -> list[str]:
+        ordered: list[str] = []
+        for dep in self.stages[name].deps:
+            producers = sorted(
+                (out.path, other)
+                for other in self.upstream[name]
+                for out in self.stages[other].outs
+                if overlaps(dep, out.path)
+            )
+            ordered += [o for _, o in producers if o in chosen and o not in ordered]
+        return ordered
+
     def ancestors(self, name: str) -> set[str]:
         return _closure(name, self.upstream)
 
