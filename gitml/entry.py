@@ -1,4 +1,5 @@
-"""The console-script entry point: answers `--version` without importing click."""
+"""The console-script entry point: answers `--version` and the pre-commit hook without
+importing click (gitml/quick.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,12 @@ def main() -> int:
 
         sys.stdout.write(f"gitml, version {__version__}\n")
         return 0
+    if sys.argv[1:] == ["hook", "pre-commit"]:
+        from gitml import quick
+
+        code = quick.main(sys.argv[1:])
+        if code is not None:
+            return code
     from gitml.cli import main as cli_main
 
     return cli_main()

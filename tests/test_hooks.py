@@ -248,12 +248,33 @@ def test_pre_commit_with_nothing_gitml_staged_loads_nothing(hooked: Path) -> Non
     assert result.returncode == 0
     imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()}
     heavy = {"yaml", "jsonschema", "networkx", "fsspec", "git", "xxhash", "sqlite3", "tqdm"}
-    assert not imported & (heavy | {"gitml.repo", "gitml.workspace", "gitml.pipeline"})
+    assert not imported & (heavy | {"click", "gitml.repo", "gitml.workspace", "gitml.pipeline"})
     assert commit(hooked, "readme").returncode == 0
     (hooked / "gitml.yaml").unlink()
     track(hooked, "data.txt", "v1")  # now there is something to check: the work is done
     result = run(hooked, sys.executable, "-X", "importtime", "-m", "gitml", "hook", "pre-commit")
     assert result.returncode == 0 and "gitml.workspace" in result.stderr
+    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()}
+    assert "click" not in imported  # the hook never needs the full CLI
+
+
+def test_pre_commit_quick_path_says_what_the_full_cli_says(hooked: Path) -> None:
+    """issue 19: `gitml hook pre-commit` answers without click (gitml/quick.py); its output
+    and exit code are the full CLI's, for a clean index and for each kind of problem."""
+    track(hooked, "data.txt", "v1")
+    write(hooked / "bad.gitml", "outs: []\n")
+    write(hooked / "data.txt", "v2, not added")
+    git(hooked, "add", "bad.gitml")
+    quick = run(hooked, sys.executable, "-m", "gitml", "hook", "pre-commit")
+    full = run_cli("hook", "pre-commit")
+    assert quick.returncode == full.code == 1
+    assert quick.stderr == full.err and quick.stdout == full.out == ""
+    assert "commit stopped (2 problem(s))" in quick.stderr
+    git(hooked, "rm", "-q", "--cached", "bad.gitml")
+    write(hooked / "data.txt", "v1")
+    quick = run(hooked, sys.executable, "-m", "gitml", "hook", "pre-commit")
+    full = run_cli("hook", "pre-commit")
+    assert (quick.returncode, quick.stderr, full.code, full.err) == (0, "", 0, "")
 
 
 def test_a_users_hook_runs_first_and_can_still_block(repo: Path, tmp_path: Path) -> None:

@@ -128,12 +128,11 @@ def _validated(root: str, files: Sequence[str]) -> None:
 
 
 def _report(problems: Sequence[Problem | str], what: str, skip: str) -> None:
-    for problem in problems:
-        click.echo(f"gitml: {problem}", err=True)
+    from gitml.quick import stopped
+
+    for line in stopped(problems, what, skip):
+        click.echo(line, err=True)
     if problems:
-        click.echo(
-            f"gitml: {what} stopped ({len(problems)} problem(s)); skip with '{skip}'", err=True
-        )
         raise Exit(EXIT_DIFFERENCES)
 
 
