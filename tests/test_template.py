@@ -98,7 +98,7 @@ def test_typed_replacement_is_a_copy() -> None:
 def test_reference_inside_text_is_formatted() -> None:
     vars_ = [{"n": 3, "lr": 0.01, "on": True, "off": False, "none": None, "s": "x"}]
     cmd = "p ${n} ${lr} ${on} ${off} ${none} ${s}-${s}"
-    assert one({"cmd": cmd}, vars_)["cmd"] == "p 3 0.01 true false null x-x"
+    assert one({"cmd": cmd}, vars_)["cmd"] == "p 3 0.01 true false None x-x"  # as DVC
 
 
 def test_spaces_inside_braces_are_ignored() -> None:

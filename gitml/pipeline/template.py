@@ -303,11 +303,10 @@ def _is_scalar(value: Any) -> bool:
 
 
 def _scalar_text(value: Any) -> str:
-    """How a scalar reads inside text and stage names: YAML spelling for bools and null."""
+    """How a scalar reads inside text and stage names, as in DVC: YAML spelling for bools,
+    Python's for the rest (null is `None`)."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if value is None:
-        return "null"
     return str(value)
 
 
