@@ -219,3 +219,42 @@ def test_null_reads_none_in_text(repo: Path) -> None:
     write(repo / "gitml.yaml", "stages:\n  s:\n    cmd: echo v=${v} w=${w}\n")
     repro_ok()
     assert lock_stages(repo)["s"]["cmd"] == "echo v=None w=None"
+
+
+def test_stage_names_dvc_runs_are_accepted(repo: Path) -> None:
+    """issue 12 item 6: DVC runs stages named `1-prepare`, `prepare.v2`, `a:b`, `a b` from a
+    dvc.yaml (any non-empty string but 'a@b', which it then cannot find)."""
+    names = ["1-prepare", "prepare.v2", "a:b", "a b"]
+    write(
+        repo / "gitml.yaml",
+        "stages:\n" + "".join(f"  '{n}':\n    cmd: echo {i} > o{i}\n" for i, n in enumerate(names)),
+    )
+    repro_ok()
+    assert list(lock_stages(repo)) == names
+    repro_ok("prepare.v2")
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"), [("'a@b'", "'a@b'"), ("''", "''"), ('"a\\eb\\nc"', "'a\\x1bb\\nc'")]
+)
+def test_stage_names_dvc_refuses_are_refused(repo: Path, name: str, shown: str) -> None:
+    """issue 12 item 6: DVC says 'Stage name not provided' for '' and finds no stage 'a@b';
+    control characters are refused too (names are printed), and shown escaped."""
+    write(repo / "gitml.yaml", f"stages:\n  {name}:\n    cmd: echo hi > o\n")
+    before = snapshot(repo)
+    res = run_cli("repro")
+    assert res.code == 2
+    assert res.err.startswith("error: gitml.yaml")
+    assert f"stage {shown}: invalid stage name" in res.err
+    assert res.err.count("\n") == 1 and "\x1b" not in res.err
+    assert snapshot(repo) == before
+
+
+def test_stage_add_takes_dvc_stage_add_names(repo: Path) -> None:
+    """issue 12 item 6: `dvc stage add -n 1-prepare` works, `-n prepare.v2` says 'Stage name
+    cannot contain punctuation characters'; gitml stage add does the same."""
+    assert run_cli("stage", "add", "-n", "1-prepare", "echo hi").code == 0
+    before = snapshot(repo)
+    res = run_cli("stage", "add", "-n", "prepare.v2", "echo hi")
+    assert res.code == 2 and "invalid stage name 'prepare.v2'" in res.err
+    assert snapshot(repo) == before

@@ -490,15 +490,16 @@ def test_matrix_name_collision() -> None:
     assert error(doc) == "gitml.yaml: stage 's': generated name 's@1' collides with another stage"
 
 
-@pytest.mark.parametrize("name", ["1abc", "-a", "a b", "a@b", "a.b", "", "é"])
+@pytest.mark.parametrize("name", ["a@b", ""])
 def test_invalid_stage_names(name: str) -> None:
     assert error({"stages": {name: {"cmd": "c"}}}) == (
         f"gitml.yaml: stage '{name}': invalid stage name: "
-        "use letters, digits, '_' and '-', starting with a letter or '_'"
+        "a stage name is a non-empty string without '@' or control characters"
     )
 
 
-@pytest.mark.parametrize("name", ["a", "_a", "A-b_9", "train-2"])
+# DVC runs all of these from a dvc.yaml (issue 12 item 6)
+@pytest.mark.parametrize("name", ["a", "_a", "A-b_9", "train-2", "1abc", "-a", "a b", "a.b", "é"])
 def test_valid_stage_names(name: str) -> None:
     assert list(expand({"stages": {name: {"cmd": "c"}}})) == [name]
 
