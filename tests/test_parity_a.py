@@ -258,3 +258,47 @@ def test_stage_add_takes_dvc_stage_add_names(repo: Path) -> None:
     res = run_cli("stage", "add", "-n", "prepare.v2", "echo hi")
     assert res.code == 2 and "invalid stage name 'prepare.v2'" in res.err
     assert snapshot(repo) == before
+
+
+ANNOTATED = """\
+stages:
+  s:
+    cmd: sh gen.sh
+    outs:
+      - o.txt:
+          desc: the out
+          type: model
+          labels: [a, b]
+          meta: {k: [1, 2]}
+    metrics:
+      - m.json:
+          desc: d
+          labels: [x]
+          meta: 3
+    plots:
+      - p.json:
+          desc: p
+          type: t
+          labels: [y]
+          meta: {a: 1}
+          y: loss
+"""
+
+
+def test_annotations_on_outs_metrics_and_plots(repo: Path) -> None:
+    """issue 12 item 8: desc/type/labels/meta on outs, metrics and plots are accepted (DVC
+    ran this pipeline) and changing them does not invalidate (DVC: 'up to date')."""
+    write(
+        repo / "gen.sh",
+        'echo \'{"loss": 1}\' > m.json\necho x > o.txt\necho \'[{"loss": 1}]\' > p.json\n',
+    )
+    write(repo / "gitml.yaml", ANNOTATED)
+    repro_ok()
+    outs = lock_stages(repo)["s"]["outs"]
+    assert [o["path"] for o in outs] == ["m.json", "o.txt", "p.json"]  # type: ignore[attr-defined]
+    changed = ANNOTATED.replace("the out", "changed").replace("[a, b]", "[c]")
+    write(repo / "gitml.yaml", changed.replace("meta: 3", "meta: 4"))
+    assert status() == {}
+    assert run_cli("metrics", "show").code == 0
+    res = run_cli("plots", "show", "-o", "plots.html")
+    assert res.code == 0, res.err

@@ -15,6 +15,7 @@ from gitml.paths import check_relpath
 from gitml.pipeline.params import DEFAULT_PARAMS
 
 OutKind = Literal["out", "metric", "plot"]
+ANNOTATIONS = ("desc", "type", "labels", "meta")  # DVC's on outs, metrics and plots
 
 # DVC takes any non-empty string as a stage name in dvc.yaml (`1-prepare`, `prepare.v2`), but
 # '@' joins a foreach/matrix name to its key (DVC then finds no stage 'a@b'); control
@@ -37,6 +38,8 @@ class Out:
     cache: bool = True
     persist: bool = False
     props: tuple[tuple[str, Any], ...] = ()  # plot options and the like, as given
+    # DVC's annotations (desc, type, labels, meta): described, never compared (no invalidation)
+    annotations: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,9 @@ def _out(item: Any, kind: OutKind, wdir: str, label: str) -> Out:
     props = dict(props or {})
     cache = bool(props.pop("cache", True))
     persist = bool(props.pop("persist", False))
-    return Out(_rel(path, wdir, label), kind, cache, persist, tuple(sorted(props.items())))
+    notes = {k: props.pop(k) for k in ANNOTATIONS if k in props}
+    rel = _rel(path, wdir, label)
+    return Out(rel, kind, cache, persist, tuple(sorted(props.items())), notes)
 
 
 def _params(items: list[Any], wdir: str, label: str) -> list[ParamRef]:
