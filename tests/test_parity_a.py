@@ -302,3 +302,41 @@ def test_annotations_on_outs_metrics_and_plots(repo: Path) -> None:
     assert run_cli("metrics", "show").code == 0
     res = run_cli("plots", "show", "-o", "plots.html")
     assert res.code == 0, res.err
+
+
+MULTI_PLOTS = """\
+stages:
+  s:
+    cmd: echo hi
+plots:
+  - loss:
+      y:
+        hist.json: loss
+        other.json: loss
+  - hist.json:
+      y: acc
+metrics:
+  - m.json
+"""
+
+
+def test_plot_with_y_from_several_files(repo: Path) -> None:
+    """issue 12 item 16: `y: {hist.json: loss, other.json: loss}` (DVC draws both files under
+    plot id 'loss') no longer crashes metrics show / params diff / plots show, and a second
+    plot of hist.json is drawn too."""
+    write(repo / "gitml.yaml", MULTI_PLOTS)
+    write(repo / "hist.json", '[{"loss": 1, "acc": 0.5}, {"loss": 0.5, "acc": 0.7}]')
+    write(repo / "other.json", '[{"loss": 2}, {"loss": 1}]')
+    write(repo / "m.json", '{"a": 1}')
+    write(repo / "params.yaml", "lr: 1\n")
+    for args in (["metrics", "show"], ["params", "diff"]):
+        res = run_cli(*args)
+        assert res.code == 0, (args, res.err)
+    res = run_cli("plots", "show", "-o", str(repo / "pl"), "--json")
+    assert res.code == 0, res.err
+    drawn = [(p["path"], p["title"], p["y"]) for p in json.loads(res.out)["plots"]]
+    assert drawn == [
+        ("hist.json", "loss", "loss"),
+        ("other.json", "loss", "loss"),
+        ("hist.json", "hist.json", "acc"),
+    ]
