@@ -29,21 +29,20 @@ class Declared:
 def declared(repo: Repo) -> Declared:
     dag = load_dag(repo)
     metrics: dict[str, None] = {}
-    plots: dict[str, PlotDecl] = {}
+    plots: dict[tuple[str, str], PlotDecl] = {}  # (plot id, file) -> what to draw
     params: dict[ParamRef, None] = {}
     for stage in dag.stages.values():
         for out in stage.outs:
             if out.kind == "metric":
                 metrics[out.path] = None
             elif out.kind == "plot":
-                plots[out.path] = PlotDecl(out.path, dict(out.props))
+                plots[(out.path, out.path)] = PlotDecl(out.path, dict(out.props))
         params.update((ref, None) for ref in stage.params)
     for path in dag.top_level.get("metrics", []):
         metrics[check_relpath(str(path), where="gitml.yaml: metrics")] = None
     for item in dag.top_level.get("plots", []):
-        decl = _plot(item)
-        if decl is not None:
-            plots.setdefault(decl.path, decl)
+        for key, decl in _plots(item):
+            plots.setdefault(key, decl)
     for item in dag.top_level.get("params", []):
         if isinstance(item, str):
             params[ParamRef(check_relpath(item, where="gitml.yaml: params"), None)] = None
@@ -52,17 +51,26 @@ def declared(repo: Repo) -> Declared:
     return Declared(tuple(metrics), tuple(plots.values()), tuple(params))
 
 
-def _plot(item: Any) -> PlotDecl | None:
+def _plots(item: Any) -> list[tuple[tuple[str, str], PlotDecl]]:
+    """A top-level plot: `path`, `{path: props}` or DVC's `{id: {y: {file: column, ...}}}`
+    (one series source per file, titled by the id); keyed by (id, file), so several plots
+    of one file are all drawn."""
     if isinstance(item, str):
-        return PlotDecl(check_relpath(item, where="gitml.yaml: plots"))
-    if isinstance(item, dict) and len(item) == 1:
-        ((path, props),) = item.items()
-        props = dict(props or {})
-        target = props.pop("y", None)
-        if isinstance(target, dict):  # DVC's {file: column} form
-            ((path, column),) = target.items()
-            props["y"] = column
-        elif target is not None:
+        path = check_relpath(item, where="gitml.yaml: plots")
+        return [((path, path), PlotDecl(path))]
+    if not (isinstance(item, dict) and len(item) == 1):
+        return []
+    ((plot_id, props),) = item.items()
+    props = dict(props or {})
+    target = props.pop("y", None)
+    if not isinstance(target, dict):  # the id is the file
+        if target is not None:
             props["y"] = target
-        return PlotDecl(check_relpath(str(path), where="gitml.yaml: plots"), props)
-    return None
+        path = check_relpath(str(plot_id), where="gitml.yaml: plots")
+        return [((str(plot_id), path), PlotDecl(path, props))]
+    props.setdefault("title", str(plot_id))
+    found = []
+    for file, column in target.items():
+        path = check_relpath(str(file), where=f"gitml.yaml: plot {plot_id}")
+        found.append(((str(plot_id), path), PlotDecl(path, {**props, "y": column})))
+    return found

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, ClassVar
 
 import yaml
 
@@ -12,6 +13,54 @@ from gitml.hashing import hash_bytes
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+# YAML 1.2 core schema as ruamel.yaml (what DVC reads dvc.yaml, params and vars files with)
+# resolves plain scalars: `1e-3` is a float, `yes`/`on` and `1:30` stay strings, `010` is ten.
+# Only these three resolvers differ from PyYAML's 1.1 ones (null, timestamps, `<<` agree).
+_CORE12 = (
+    ("bool", r"true|True|TRUE|false|False|FALSE", "tTfF"),
+    (
+        "float",
+        r"[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+"
+        r"|[-+]?\.[0-9_]+(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)",
+        "-+0123456789.",
+    ),
+    ("int", r"[-+]?0b[01_]+|[-+]?0o?[0-7_]+|[-+]?[0-9_]+|[-+]?0x[0-9a-fA-F_]+", "-+0123456789"),
+)
+_BASES = {"0b": 2, "0o": 8, "0x": 16}
+
+
+def _construct_int12(loader: Any, node: Any) -> int:
+    """1.2 integers: `0o17`, `0x1F`, `0b101`, `_` ignored; a leading 0 is decimal (no octal)."""
+    text = str(loader.construct_scalar(node)).replace("_", "")
+    sign = -1 if text[:1] == "-" else 1
+    digits = text.lstrip("+-")
+    base = _BASES.get(digits[:2], 10)
+    try:
+        return sign * int(digits[2:] if base != 10 else digits, base)
+    except ValueError as e:  # a sign and underscores only ("-_")
+        raise yaml.constructor.ConstructorError(
+            None, None, f"invalid integer {text!r}", node.start_mark
+        ) from e
+
+
+class _Loader12(_Loader):  # type: ignore[misc]
+    """The C safe loader with YAML 1.2 core-schema resolvers (resolving stays in Python)."""
+
+    yaml_implicit_resolvers: ClassVar[dict[str, list[tuple[str, Any]]]] = {}
+
+
+for _name, _regexp, _first in _CORE12:
+    _Loader12.add_implicit_resolver(
+        f"tag:yaml.org,2002:{_name}", re.compile(f"^(?:{_regexp})$"), list(_first)
+    )
+for _first_char, _resolvers in _Loader.yaml_implicit_resolvers.items():
+    for _tag, _compiled in _resolvers:
+        if _tag.rsplit(":", 1)[1] not in ("bool", "int", "float"):
+            _Loader12.yaml_implicit_resolvers.setdefault(_first_char, []).append(
+                (_tag, _compiled)
+            )
+_Loader12.add_constructor("tag:yaml.org,2002:int", _construct_int12)
 
 
 ValidationMemo = schema.ValidationMemo
@@ -23,30 +72,38 @@ def load_file(
     schema_name: str | None = None,
     memo: ValidationMemo | None = None,
     where: str | None = None,
+    yaml12: bool = False,
 ) -> Any:
     """Safe-load the YAML at `path`; validate against `schema_name`; errors as where:line
-    (`where` defaults to `path`; callers pass the repo-relative name)."""
+    (`where` defaults to `path`; callers pass the repo-relative name). `yaml12`: resolve
+    plain scalars by YAML 1.2 (DVC's rules for dvc.yaml, params and vars files)."""
     where = where or path
     try:
         with open(path, "rb") as f:
             raw = f.read()
     except OSError as e:
         raise BadInputError(f"{where}: cannot read ({e.strerror})") from e
-    return loads(raw, where=where, schema_name=schema_name, memo=memo)
+    return loads(raw, where=where, schema_name=schema_name, memo=memo, yaml12=yaml12)
 
 
 def loads(
-    raw: bytes, *, where: str, schema_name: str | None = None, memo: ValidationMemo | None = None
+    raw: bytes,
+    *,
+    where: str,
+    schema_name: str | None = None,
+    memo: ValidationMemo | None = None,
+    yaml12: bool = False,
 ) -> Any:
     """Like load_file, for bytes already read (e.g. a blob at a Git revision)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         raise BadInputError(f"{where}:1: not UTF-8 text") from e
-    data = _load_checked(text, where)
+    data = _load_checked(text, where, loader=_Loader12 if yaml12 else _Loader)
     if schema_name is None:
         return data
-    key = hash_bytes(schema.schema_text(schema_name).encode() + b"\0" + raw)
+    rules = b"1.2\0" if yaml12 else b""  # the same bytes may be valid under one rule only
+    key = hash_bytes(schema.schema_text(schema_name).encode() + b"\0" + rules + raw)
     if memo is not None and memo.is_valid(key):
         return data
     problem = schema.first_problem(data, schema_name)
@@ -64,10 +121,22 @@ def check_text(text: str, where: str) -> None:
     _load_checked(text, where, construct=False)
 
 
-def _load_checked(text: str, where: str, *, construct: bool = True) -> Any:
+def scalar(text: str, *, yaml12: bool) -> Any:
+    """What `text` means as a plain (unquoted) scalar under YAML 1.2 or PyYAML's 1.1 rules."""
+    loader = (_Loader12 if yaml12 else _Loader)("")
+    try:
+        tag = loader.resolve(yaml.ScalarNode, text, (True, False))
+        return loader.construct_object(yaml.ScalarNode(tag, text))
+    except yaml.YAMLError:
+        return text
+    finally:
+        loader.dispose()
+
+
+def _load_checked(text: str, where: str, *, construct: bool = True, loader: Any = None) -> Any:
     """Compose the node graph, check its size (limits.py), then build the data from it:
     the text is parsed once, and a bomb is refused before anything expands it."""
-    loader = _Loader(text)
+    loader = (loader or _Loader)(text)
     try:
         node = loader.get_single_node()
         if node is None:

@@ -53,7 +53,7 @@ def read_metrics(reader: RevisionReader, path: str) -> Values | None:
             raise limits.depth_error(where) from e
         limits.check_depth(data, where)
     else:
-        data = yamlio.loads(raw, where=where)
+        data = yamlio.loads(raw, where=where, yaml12=True)  # DVC reads metrics by YAML 1.2
     return metrics.flatten(data) if data is not None else {}
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -11,9 +10,8 @@ from typing import Any
 from gitml import atomic, yamledit
 from gitml.errors import BadInputError
 from gitml.pipeline.project import load_dag, pipeline_path
+from gitml.pipeline.stage import valid_new_name
 from gitml.repo import Repo
-
-NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
 @dataclass(frozen=True)
@@ -31,8 +29,10 @@ class NewStage:
 
 def stage_add(repo: Repo, new: NewStage, *, force: bool = False) -> None:
     """Write the stage into gitml.yaml, keeping comments; the result must be a valid DAG."""
-    if not NAME.match(new.name):
-        raise BadInputError(f"invalid stage name {new.name!r}: use letters, digits, _ and -")
+    if not valid_new_name(new.name):
+        raise BadInputError(
+            f"invalid stage name {new.name!r}: no punctuation but '_' and '-' (as DVC)"
+        )
     if not new.cmd.strip():
         raise BadInputError("give the stage's command")
     path = pipeline_path(repo)

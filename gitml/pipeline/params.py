@@ -41,7 +41,7 @@ def _parse(raw: bytes, where: str) -> Any:
             return tomllib.loads(raw.decode("utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
             raise BadInputError(f"{where}: invalid TOML ({e})") from e
-    return yamlio.loads(raw, where=where)
+    return yamlio.loads(raw, where=where, yaml12=True)  # DVC (ruamel) reads YAML 1.2
 
 
 def read_params(root: str, rel: str) -> dict[str, Any]:
@@ -66,3 +66,39 @@ def lookup(data: Any, key: str) -> Any:
         else:
             return MISSING
     return node
+
+
+def same_value(recorded: Any, current: Any) -> bool:
+    """Whether a value in gitml.lock and a param's current value are the same.
+
+    Locks written before params files were read by YAML 1.2 hold the old (YAML 1.1) reading
+    of a literal: the string "1e-3" where 1.2 reads 0.001, True where 1.2 keeps "yes", 90
+    where it keeps "1:30". Such a pair is one literal read two ways, so it is no change.
+    (`010`, 8 then and 10 now, cannot be told from an edit of 8 to 10: it runs once.)
+    """
+    if type(recorded) is type(current):
+        if isinstance(current, dict):
+            return recorded.keys() == current.keys() and all(
+                same_value(recorded[k], current[k]) for k in current
+            )
+        if isinstance(current, list):
+            return len(recorded) == len(current) and all(
+                same_value(a, b) for a, b in zip(recorded, current, strict=True)
+            )
+        return bool(recorded == current) or (recorded != recorded and current != current)
+    if isinstance(recorded, str) and not isinstance(current, list | dict):
+        return _one_literal(recorded, recorded, current)
+    if isinstance(current, str) and not isinstance(recorded, list | dict):
+        return _one_literal(current, recorded, current)
+    return False
+
+
+def _one_literal(text: str, old: Any, new: Any) -> bool:
+    """Whether the plain scalar `text` reads as `old` by YAML 1.1 and as `new` by 1.2."""
+    return _identical(yamlio.scalar(text, yaml12=False), old) and _identical(
+        yamlio.scalar(text, yaml12=True), new
+    )
+
+
+def _identical(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and (a == b or (a != a and b != b))  # nan is nan

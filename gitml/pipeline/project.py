@@ -50,11 +50,13 @@ def load_dag(repo: Repo, raw: bytes | None = None) -> Dag:
     """
     path = pipeline_path(repo)
     if raw is not None:
-        doc = yamlio.loads(raw, where=PIPELINE_FILE, schema_name="pipeline") or {}
+        doc = yamlio.loads(raw, where=PIPELINE_FILE, schema_name="pipeline", yaml12=True) or {}
     elif not os.path.exists(path):
         return Dag({}, {})
     else:
-        doc = yamlio.load_file(path, schema_name="pipeline", memo=repo.state, where=PIPELINE_FILE)
+        doc = yamlio.load_file(
+            path, schema_name="pipeline", memo=repo.state, where=PIPELINE_FILE, yaml12=True
+        )
         doc = doc or {}
     defaults = None
     if os.path.exists(repo.abspath(DEFAULT_PARAMS)):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import posixpath
+import re
+import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -13,6 +15,20 @@ from gitml.paths import check_relpath
 from gitml.pipeline.params import DEFAULT_PARAMS
 
 OutKind = Literal["out", "metric", "plot"]
+ANNOTATIONS = ("desc", "type", "labels", "meta")  # DVC's on outs, metrics and plots
+
+# DVC takes any non-empty string as a stage name in dvc.yaml (`1-prepare`, `prepare.v2`), but
+# '@' joins a foreach/matrix name to its key (DVC then finds no stage 'a@b'); control
+# characters are refused because names are printed.
+STAGE_NAME = re.compile(r"[^@\x00-\x1f\x7f-\x9f]+")
+NAME_RULE = "a stage name is a non-empty string without '@' or control characters"
+# `stage add -n`, like `dvc stage add -n`: no ASCII punctuation but '_' and '-'
+_PUNCTUATION = set(string.punctuation) - {"_", "-"}
+
+
+def valid_new_name(name: str) -> bool:
+    """A name `stage add` may write (DVC's `is_valid_name`, within STAGE_NAME)."""
+    return bool(STAGE_NAME.fullmatch(name)) and not _PUNCTUATION & set(name)
 
 
 @dataclass(frozen=True)
@@ -22,6 +38,8 @@ class Out:
     cache: bool = True
     persist: bool = False
     props: tuple[tuple[str, Any], ...] = ()  # plot options and the like, as given
+    # DVC's annotations (desc, type, labels, meta): described, never compared (no invalidation)
+    annotations: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True)
@@ -87,7 +105,9 @@ def _out(item: Any, kind: OutKind, wdir: str, label: str) -> Out:
     props = dict(props or {})
     cache = bool(props.pop("cache", True))
     persist = bool(props.pop("persist", False))
-    return Out(_rel(path, wdir, label), kind, cache, persist, tuple(sorted(props.items())))
+    notes = {k: props.pop(k) for k in ANNOTATIONS if k in props}
+    rel = _rel(path, wdir, label)
+    return Out(rel, kind, cache, persist, tuple(sorted(props.items())), notes)
 
 
 def _params(items: list[Any], wdir: str, label: str) -> list[ParamRef]:
@@ -114,6 +134,10 @@ def load_stages(
     memo: schema.ValidationMemo | None = None,
 ) -> list[Stage]:
     """Expand templates, check each stage against the stage schema, build Stages."""
+    names = doc.get("stages")
+    for name in names if isinstance(names, dict) else ():
+        if not isinstance(name, str) or not STAGE_NAME.fullmatch(name):
+            raise BadInputError(f"{where}: stage {name!r}: invalid stage name: {NAME_RULE}")
     stages = []
     for name, data in expand(doc).items():
         problem = schema.check(data, "stage", memo)

@@ -9,7 +9,7 @@ from gitml.errors import UnsafePathError
 from gitml.hashing import HashInfo
 from gitml.pipeline import reasons as r
 from gitml.pipeline.lock import StageLock
-from gitml.pipeline.params import DEFAULT_PARAMS, MISSING, lookup, read_params
+from gitml.pipeline.params import DEFAULT_PARAMS, MISSING, lookup, read_params, same_value
 from gitml.pipeline.stage import Stage
 
 HashOf = Callable[[str], HashInfo | None]  # repo-relative path -> current hash (None: missing)
@@ -124,7 +124,7 @@ def _param_reasons(old: ParamValues, new: ParamValues) -> list[r.Reason]:
         before, after = _flat(old.get(file, {})), _flat(new.get(file, {}))
         for key in sorted(before.keys() | after.keys()):
             a, b = before.get(key, MISSING), after.get(key, MISSING)
-            if a != b or type(a) is not type(b):
+            if not same_value(a, b):
                 found.append(r.ParamChanged(_label(file, key), _plain(a), _plain(b)))
     return found
 

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitml.errors import BadInputError
+from gitml.pipeline.stage import NAME_RULE, STAGE_NAME
 
 Context = dict[str, Any]
 StageDef = dict[str, Any]
 VarsLoader = Callable[[str], dict[str, Any]]
 
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _SUFFIX = re.compile(r"[A-Za-z0-9_.-]+")
 _EXACT = re.compile(r"\$\{([^{}]*)\}")
 _REF = re.compile(r"\\(\$\{)|\$\{([^{}]*)\}")  # group 1: an escaped "\${"; group 2: a reference
@@ -75,10 +75,8 @@ def expand_stages(
 def _expand_entry(
     name: Any, definition: Any, context: Context, env: _Env
 ) -> list[tuple[str, StageDef]]:
-    if not isinstance(name, str) or not _NAME.fullmatch(name):
-        raise _Error(
-            "invalid stage name: use letters, digits, '_' and '-', starting with a letter or '_'"
-        )
+    if not isinstance(name, str) or not STAGE_NAME.fullmatch(name):
+        raise _Error(f"invalid stage name: {NAME_RULE}")
     if not isinstance(definition, dict):
         raise _Error(f"a stage must be a mapping, got {_kind(definition)}")
     if "foreach" in definition and "matrix" in definition:
@@ -303,11 +301,10 @@ def _is_scalar(value: Any) -> bool:
 
 
 def _scalar_text(value: Any) -> str:
-    """How a scalar reads inside text and stage names: YAML spelling for bools and null."""
+    """How a scalar reads inside text and stage names, as in DVC: YAML spelling for bools,
+    Python's for the rest (null is `None`)."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if value is None:
-        return "null"
     return str(value)
 
 
