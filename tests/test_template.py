@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from gitml.errors import BadInputError
-from gitml.pipeline.template import expand_stages
+from gitml.pipeline.template import expand_stages, resolve_top_level
 
 WHERE = "gitml.yaml"
 
@@ -80,19 +80,23 @@ def test_whole_string_reference_keeps_the_type(value: Any, expected: Any) -> Non
     assert type(result) is type(expected)
 
 
-def test_whole_string_reference_to_list_and_dict() -> None:
+def test_whole_string_reference_to_list_or_dict_is_refused_in_a_stage() -> None:
+    """DVC 3: "Cannot interpolate data of type 'list'" (only foreach/matrix take them)."""
     vars_ = [{"files": ["a", "b"], "opts": {"x": 1}}]
-    stage = one({"cmd": "c", "deps": "${files}", "meta": "${opts}"}, vars_)
-    assert stage["deps"] == ["a", "b"]
-    assert stage["meta"] == {"x": 1}
+    doc = {"vars": vars_, "stages": {"s": {"cmd": "c", "deps": ["${files}"]}}}
+    assert error(doc) == "gitml.yaml: stage 's': 'deps': cannot interpolate a list in '${files}'"
+    doc = {"vars": vars_, "stages": {"s": {"cmd": "c", "meta": "${opts}"}}}
+    assert error(doc) == "gitml.yaml: stage 's': 'meta': cannot interpolate a mapping in '${opts}'"
 
 
 def test_typed_replacement_is_a_copy() -> None:
-    doc = {"vars": [{"files": ["a"]}], "stages": {"s": {"cmd": "c", "deps": "${files}"}}}
-    expand(doc)["s"]["deps"].append("b")
+    doc = {"vars": [{"files": ["a"]}], "stages": {"s": {"foreach": "${files}", "do": {"cmd": "c"}}}}
+    top = resolve_top_level(
+        {**doc, "plots": ["${files}", "${files}"]}, where=WHERE, load_vars=Files()
+    )
+    top["plots"][0].append("b")
     assert doc["vars"] == [{"files": ["a"]}]
-    twice = expand({**doc, "stages": {"s": {"cmd": "c", "deps": "${files}", "outs": "${files}"}}})
-    assert twice["s"]["deps"] is not twice["s"]["outs"]
+    assert top["plots"][1] == ["a"]
 
 
 def test_reference_inside_text_is_formatted() -> None:
@@ -112,7 +116,7 @@ def test_nested_keys_and_list_indices() -> None:
     ]
     cmd = "${train.opt.lr} ${files.1} ${files[0]} ${grid[1][0]} ${grid.0.1} ${rows[1].name}"
     assert one({"cmd": cmd}, vars_)["cmd"] == "0.1 b a 3 2 r1"
-    assert one({"cmd": "c", "desc": "${rows.0}"}, vars_)["desc"] == {"name": "r0"}
+    assert one({"cmd": "c", "desc": "${rows.0.name}"}, vars_)["desc"] == "r0"
 
 
 def test_integer_mapping_keys_are_reachable() -> None:
@@ -151,8 +155,10 @@ def test_interpolation_reaches_every_field_and_out_keys() -> None:
     }
 
 
-def test_values_are_not_interpolated_twice() -> None:
-    assert one({"cmd": "${a}"}, [{"a": "${b}", "b": 1}])["cmd"] == "${b}"
+def test_references_inside_vars_are_refused() -> None:
+    """DVC 3: "interpolating is not allowed" in `vars` (values are never interpolated twice)."""
+    doc = {"vars": [{"a": "${b}", "b": 1}], "stages": {"s": {"cmd": "${a}"}}}
+    assert error(doc) == "gitml.yaml: vars: interpolating is not allowed ('${b}')"
 
 
 def test_non_string_values_are_untouched() -> None:
@@ -163,20 +169,22 @@ def test_non_string_values_are_untouched() -> None:
 # --- vars -------------------------------------------------------------------------------
 
 
-def test_later_vars_win_and_mappings_merge_deeply() -> None:
-    default = {"a": "default", "b": "default", "t": {"lr": 1, "epochs": 5}}
-    vars_ = [{"b": "first", "c": "first"}, {"c": "second", "t": {"lr": 2}}]
+def test_vars_mappings_merge_deeply() -> None:
+    default = {"a": "default", "t": {"epochs": 5}}
+    vars_ = [{"b": "first"}, {"c": "second", "t": {"lr": 2}}]
     cmd = "${a} ${b} ${c} ${t.lr} ${t.epochs}"
     assert one({"cmd": cmd}, vars_, default=default)["cmd"] == "default first second 2 5"
 
 
-def test_later_vars_replace_lists_and_scalars_whole() -> None:
-    vars_ = [{"l": [1, 2, 3], "t": {"x": 1}}, {"l": [9], "t": 0}]
-    assert one({"cmd": "c", "deps": "${l}", "desc": "${t}"}, vars_) == {
-        "cmd": "c",
-        "deps": [9],
-        "desc": 0,
-    }
+def test_later_vars_cannot_redefine_a_value() -> None:
+    """DVC 3: vars never overwrite (a list, a scalar, or a scalar with a mapping)."""
+    for second in ({"l": [9]}, {"t": 0}, {"t": {"x": 2}}):
+        doc = {"vars": [{"l": [1, 2, 3], "t": {"x": 1}}, second], "stages": {}}
+        where = ".".join([*second, *(second.get("t") or {})])
+        assert error(doc) == (
+            f"gitml.yaml: vars: cannot redefine '{where}' from 'vars[1]' "
+            "as it already exists in 'vars[0]'"
+        )
 
 
 def test_default_vars_are_used_implicitly_and_not_changed() -> None:
@@ -184,7 +192,7 @@ def test_default_vars_are_used_implicitly_and_not_changed() -> None:
     kept = copy.deepcopy(default)
     stage = one({"cmd": "lr=${train.lr}"}, None, default=default)
     assert stage["cmd"] == "lr=0.1"
-    one({"cmd": "c"}, [{"train": {"lr": 9, "new": 1}}], default=default)
+    one({"cmd": "c"}, [{"train": {"new": 1}}], default=default)
     assert default == kept
 
 
@@ -204,22 +212,28 @@ def test_vars_file_key_selection_takes_only_those_keys() -> None:
     assert message == "gitml.yaml: stage 's': undefined variable 'b' in '${b}'"
 
 
-def test_vars_file_and_mapping_order_decides() -> None:
+def test_vars_file_and_mapping_cannot_both_define_a_key() -> None:
     files = {"f.yaml": {"x": "file"}}
-    assert one({"cmd": "${x}"}, [{"x": "map"}, "f.yaml"], files=files)["cmd"] == "file"
-    assert one({"cmd": "${x}"}, ["f.yaml", {"x": "map"}], files=files)["cmd"] == "map"
+    doc: dict[str, Any] = {"vars": [{"x": "map"}, "f.yaml"], "stages": {}}
+    assert error(doc, files) == (
+        "gitml.yaml: vars: cannot redefine 'x' from 'f.yaml' as it already exists in 'vars[0]'"
+    )
+    doc = {"vars": ["f.yaml", {"x": "map"}], "stages": {}}
+    assert error(doc, files) == (
+        "gitml.yaml: vars: cannot redefine 'x' from 'vars[1]' as it already exists in 'f.yaml'"
+    )
 
 
 def test_stage_vars_extend_only_their_stage() -> None:
     doc: dict[str, Any] = {
         "vars": [{"x": "global", "y": "global"}],
         "stages": {
-            "a": {"cmd": "${x} ${y} ${z}", "vars": [{"x": "local"}, "s.yaml"]},
+            "a": {"cmd": "${x} ${y} ${z}", "vars": [{"w": "local"}, "s.yaml"]},
             "b": {"cmd": "${x} ${y}"},
         },
     }
     result = expand(doc, {"s.yaml": {"z": "file"}})
-    assert result == {"a": {"cmd": "local global file"}, "b": {"cmd": "global global"}}
+    assert result == {"a": {"cmd": "global global file"}, "b": {"cmd": "global global"}}
     assert error({**doc, "stages": {"b": doc["stages"]["b"] | {"desc": "${z}"}}}) == (
         "gitml.yaml: stage 'b': undefined variable 'z' in '${z}'"
     )
@@ -231,10 +245,11 @@ def test_stage_wdir_must_be_a_path_to_find_vars_files() -> None:
 
 
 def test_stage_vars_files_are_relative_to_wdir() -> None:
-    files = Files({"sub/p.yaml": {"v": 1}, "p.yaml": {"v": 2}})
-    stage = {"cmd": "v=${v}", "wdir": "${dir}", "vars": ["p.yaml", "../p.yaml:v"]}
+    files = Files({"sub/p.yaml": {"v": 1}, "p.yaml": {"u": 2}})
+    stage = {"cmd": "v=${v} u=${u}", "wdir": "${dir}", "vars": ["p.yaml", "../p.yaml:u"]}
     doc = {"vars": [{"dir": "sub"}], "stages": {"s": stage}}
-    assert expand_stages(doc, where=WHERE, load_vars=files)["s"] == {"cmd": "v=2", "wdir": "sub"}
+    result = expand_stages(doc, where=WHERE, load_vars=files)["s"]
+    assert result == {"cmd": "v=1 u=2", "wdir": "sub"}
     assert files.asked == ["sub/p.yaml", "p.yaml"]
 
 
@@ -275,8 +290,10 @@ def test_foreach_over_list_of_mappings_names_by_index() -> None:
 
 
 def test_foreach_mixed_list_names_by_index() -> None:
-    doc = {"stages": {"t": {"foreach": ["a", ["b"]], "do": {"cmd": "c", "desc": "${item}"}}}}
-    assert expand(doc) == {"t@0": {"cmd": "c", "desc": "a"}, "t@1": {"cmd": "c", "desc": ["b"]}}
+    doc = {"stages": {"t": {"foreach": ["a", ["b"]], "do": {"cmd": "c ${item[0]}"}}}}
+    assert error(doc) == "gitml.yaml: stage 't@0': undefined variable 'item[0]' in 'c ${item[0]}'"
+    doc = {"stages": {"t": {"foreach": ["a", ["b"]], "do": {"cmd": "c"}}}}
+    assert expand(doc) == {"t@0": {"cmd": "c"}, "t@1": {"cmd": "c"}}
 
 
 def test_foreach_over_a_variable() -> None:
@@ -299,15 +316,15 @@ def test_foreach_over_a_variable() -> None:
 
 
 def test_foreach_item_shadows_a_global_item_and_do_vars_apply() -> None:
-    do = {"cmd": "${item} ${extra}", "vars": [{"extra": "${not-interpolated}"}]}
+    do = {"cmd": "${item} ${extra}", "vars": [{"extra": "x"}]}
     doc = {"vars": [{"item": "global"}], "stages": {"t": {"foreach": ["a"], "do": do}}}
-    assert expand(doc) == {"t@a": {"cmd": "a ${not-interpolated}"}}
+    assert expand(doc) == {"t@a": {"cmd": "a x"}}
 
 
 def test_do_vars_cannot_redefine_item_or_key() -> None:
     doc = {"stages": {"t": {"foreach": {"a": 1}, "do": {"cmd": "c", "vars": [{"key": 2}]}}}}
     assert error(doc) == (
-        "gitml.yaml: stage 't@a': vars cannot redefine 'key' (set by foreach/matrix)"
+        "gitml.yaml: stage 't@a': vars: cannot redefine 'key' (set by foreach/matrix)"
     )
 
 
@@ -352,14 +369,15 @@ def test_matrix_values_from_variables_and_non_scalars_by_index() -> None:
         },
     }
     result = expand(doc)
-    assert list(result) == ["m@1-0-true", "m@1-1-true", "m@2-0-true", "m@2-1-true"]
-    assert result["m@2-1-true"] == {"cmd": "2 y true"}
+    names = ["m@1-set0-true", "m@1-set1-true", "m@2-set0-true", "m@2-set1-true"]
+    assert list(result) == names  # DVC 3: a list or mapping value is named axis + index
+    assert result["m@2-set1-true"] == {"cmd": "2 y true"}
 
 
 def test_matrix_vars_cannot_redefine_item() -> None:
     doc = {"stages": {"m": {"matrix": {"a": [1]}, "cmd": "c", "vars": [{"item": 0}]}}}
     assert error(doc) == (
-        "gitml.yaml: stage 'm@1': vars cannot redefine 'item' (set by foreach/matrix)"
+        "gitml.yaml: stage 'm@1': vars: cannot redefine 'item' (set by foreach/matrix)"
     )
 
 
@@ -384,7 +402,7 @@ def test_undefined_paths(ref: str, missing: str) -> None:
     )
 
 
-@pytest.mark.parametrize("ref", ["", "a..b", "a b", "a[x]", ".a"])
+@pytest.mark.parametrize("ref", ["", "a..b", ".a", "a[b", "a]"])
 def test_malformed_reference(ref: str) -> None:
     doc = {"vars": [{"a": {"b": 1}}], "stages": {"s": {"cmd": f"x ${{{ref}}}"}}}
     assert (
@@ -395,16 +413,15 @@ def test_malformed_reference(ref: str) -> None:
 
 @pytest.mark.parametrize(("value", "kind"), [([1], "list"), ({"a": 1}, "mapping")])
 def test_list_or_mapping_inside_text_is_refused(value: Any, kind: str) -> None:
-    doc = {"vars": [{"v": value}], "stages": {"s": {"cmd": "run ${v}"}}}
+    doc = {"vars": [{"v": value}], "stages": {"s": {"cmd": "c", "desc": "run ${v}"}}}
     assert error(doc) == (
-        f"gitml.yaml: stage 's': cannot put a {kind} inside text in 'run ${{v}}': "
-        "use '${...}' as the whole value or pick one element"
+        f"gitml.yaml: stage 's': 'desc': cannot interpolate a {kind} in 'run ${{v}}'"
     )
 
 
 def test_list_as_out_key_is_refused() -> None:
     doc = {"vars": [{"v": [1]}], "stages": {"s": {"cmd": "c", "outs": [{"${v}": None}]}}}
-    assert "cannot put a list inside text in '${v}'" in error(doc)
+    assert "'outs': cannot interpolate a list in '${v}'" in error(doc)
 
 
 def test_duplicate_key_after_interpolation() -> None:
@@ -443,7 +460,7 @@ def test_do_must_be_a_mapping() -> None:
 @pytest.mark.parametrize("data", [[], {}, "${empty}"])
 def test_empty_foreach(data: Any) -> None:
     doc = {"vars": [{"empty": []}], "stages": {"s": {"foreach": data, "do": {"cmd": "c"}}}}
-    assert error(doc) == "gitml.yaml: stage 's': 'foreach' is empty"
+    assert expand(doc) == {}  # DVC 3: no stage
 
 
 @pytest.mark.parametrize(("data", "kind"), [("${n}", "int"), ("abc", "string"), (None, "null")])
@@ -461,7 +478,7 @@ def test_empty_matrix() -> None:
     doc = {"stages": {"s": {"matrix": {}, "cmd": "c"}}}
     assert error(doc) == "gitml.yaml: stage 's': 'matrix' is empty"
     doc = {"stages": {"s": {"matrix": {"a": [1], "b": []}, "cmd": "c"}}}
-    assert error(doc) == "gitml.yaml: stage 's': matrix 'b' must be a non-empty list, got list []"
+    assert expand(doc) == {}  # DVC 3: an empty axis gives no stage
 
 
 def test_matrix_shapes() -> None:
@@ -471,23 +488,22 @@ def test_matrix_shapes() -> None:
         == "gitml.yaml: stage 's': 'matrix' must be a mapping of names to lists, got list"
     )
     doc = {"vars": [{"n": 1}], "stages": {"s": {"matrix": {"a": "${n}"}, "cmd": "c"}}}
-    assert error(doc) == "gitml.yaml: stage 's': matrix 'a' must be a non-empty list, got int 1"
+    assert error(doc) == "gitml.yaml: stage 's': matrix 'a' must be a list, got int 1"
 
 
 @pytest.mark.parametrize(
     ("foreach", "name"),
     [(["a", "a"], "s@a"), ([1, "1"], "s@1"), ([True, "true"], "s@true")],
 )
-def test_generated_name_collision(foreach: list[Any], name: str) -> None:
-    doc = {"stages": {"s": {"foreach": foreach, "do": {"cmd": "c"}}}}
-    assert (
-        error(doc) == f"gitml.yaml: stage 's': generated name '{name}' collides with another stage"
-    )
+def test_items_with_the_same_name_make_one_stage(foreach: list[Any], name: str) -> None:
+    """DVC 3: the first item's place, the last item's value."""
+    doc = {"stages": {"s": {"foreach": foreach, "do": {"cmd": "c", "desc": "${item}"}}}}
+    assert expand(doc) == {name: {"cmd": "c", "desc": foreach[-1]}}
 
 
-def test_matrix_name_collision() -> None:
-    doc = {"stages": {"s": {"matrix": {"a": [1, "1"]}, "cmd": "c"}}}
-    assert error(doc) == "gitml.yaml: stage 's': generated name 's@1' collides with another stage"
+def test_matrix_combinations_with_the_same_name_make_one_stage() -> None:
+    doc = {"stages": {"s": {"matrix": {"a": [1, "1"]}, "cmd": "c", "desc": "${item.a}"}}}
+    assert expand(doc) == {"s@1": {"cmd": "c", "desc": "1"}}  # DVC 3: the last one's value
 
 
 @pytest.mark.parametrize("name", ["a@b", ""])
@@ -541,7 +557,7 @@ def test_vars_must_be_a_list_of_mappings_and_paths() -> None:
     doc = {"stages": {"s": {"cmd": "c", "vars": [["x"]]}}}
     assert (
         error(doc)
-        == "gitml.yaml: stage 's': a 'vars' entry must be a mapping or a file path, got list"
+        == "gitml.yaml: stage 's': vars: a 'vars' entry must be a mapping or a file path, got list"
     )
 
 
@@ -573,7 +589,9 @@ def test_unexpected_loader_errors_are_wrapped() -> None:
     doc = {"stages": {"s": {"cmd": "c", "vars": ["x.toml"]}}}
     with pytest.raises(BadInputError) as info:
         expand_stages(doc, where=WHERE, load_vars=load)
-    assert str(info.value) == "gitml.yaml: stage 's': cannot load vars file 'x.toml': bad type"
+    assert str(info.value) == (
+        "gitml.yaml: stage 's': vars: cannot load vars file 'x.toml': bad type"
+    )
 
 
 def test_vars_file_must_hold_a_mapping() -> None:

@@ -76,5 +76,8 @@ def load_dag(repo: Repo, raw: bytes | None = None) -> Dag:
         dag = build(stages, outputs)
     except BadInputError as e:
         raise _located(e, raw if raw is not None else _read(path)) from e
-    dag.top_level.update({k: doc[k] for k in ("metrics", "plots", "params") if doc.get(k)})
+    top = template.resolve_top_level(
+        doc, where=PIPELINE_FILE, load_vars=load_vars, default_vars=defaults
+    )
+    dag.top_level.update(top)
     return dag

@@ -1,41 +1,47 @@
 """Templating of `gitml.yaml`, as in dvc.yaml: `vars`, `${...}`, `foreach`/`do` and `matrix`.
 
-Pure: files are read only through the injected `load_vars`.
+Pure: files are read only through the injected `load_vars`. The variables are built in
+pipeline/context.py, references resolved in pipeline/interpolate.py.
 """
 
 from __future__ import annotations
 
-import copy
 import itertools
-import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from gitml.errors import BadInputError
+from gitml.pipeline.context import Context, VarsLoader
+from gitml.pipeline.interpolate import ResolveError as _Error
+from gitml.pipeline.interpolate import is_scalar, kind, resolve, scalar_text
 from gitml.pipeline.stage import NAME_RULE, STAGE_NAME
 
-Context = dict[str, Any]
 StageDef = dict[str, Any]
-VarsLoader = Callable[[str], dict[str, Any]]
+TOP_LEVEL = ("metrics", "params", "plots")
+DEFAULT_VARS_FILE = "params.yaml"  # what `default_vars` were read from
 
 _SUFFIX = re.compile(r"[A-Za-z0-9_.-]+")
-_EXACT = re.compile(r"\$\{([^{}]*)\}")
-_REF = re.compile(r"\\(\$\{)|\$\{([^{}]*)\}")  # group 1: an escaped "\${"; group 2: a reference
-_PATH = re.compile(r"[^.\[\]\s]+(?:\[\d+\])*(?:\.[^.\[\]\s]+(?:\[\d+\])*)*")
-_SEGMENT = re.compile(r"[^.\[\]]+")  # after _PATH has checked the shape
-_MISSING = object()
-
-
-class _Error(Exception):
-    """A problem inside one part of the file; wrapped with the file and stage names."""
 
 
 @dataclass(frozen=True)
 class _Env:
     where: str
     load_vars: VarsLoader
+
+
+def _global_context(
+    doc: dict[str, Any], env: _Env, default_vars: dict[str, Any] | None
+) -> Context:
+    context = Context()
+    try:
+        if default_vars is not None:
+            context.load_file(DEFAULT_VARS_FILE, lambda _: default_vars)
+        context.load(doc.get("vars"), env.load_vars)
+    except _Error as e:
+        raise BadInputError(f"{env.where}: vars: {e}") from e
+    return context
 
 
 def expand_stages(
@@ -50,10 +56,7 @@ def expand_stages(
     if not isinstance(doc, dict):
         raise BadInputError(f"{where}: must be a mapping with 'stages'")
     env = _Env(where, load_vars)
-    try:
-        context = _with_vars(dict(default_vars or {}), doc.get("vars"), env, base="")
-    except _Error as e:
-        raise BadInputError(f"{where}: vars: {e}") from e
+    context = _global_context(doc, env, default_vars)
     stages = doc.get("stages") or {}
     if not isinstance(stages, dict):
         raise BadInputError(f"{where}: 'stages' must be a mapping of stage names to stages")
@@ -72,13 +75,35 @@ def expand_stages(
     return result
 
 
+def resolve_top_level(
+    doc: dict[str, Any],
+    *,
+    where: str,
+    load_vars: Callable[[str], dict[str, Any]],
+    default_vars: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The top-level `metrics`, `params` and `plots` (those given), interpolated with the
+    global variables, as DVC does."""
+    given = {k: doc[k] for k in TOP_LEVEL if isinstance(doc, dict) and doc.get(k)}
+    if not given:
+        return {}
+    context = _global_context(doc, _Env(where, load_vars), default_vars)
+    out: dict[str, Any] = {}
+    for section, items in given.items():
+        try:
+            out[section] = resolve(items, context.data)
+        except _Error as e:
+            raise BadInputError(f"{where}: {section}: {e}") from e
+    return out
+
+
 def _expand_entry(
     name: Any, definition: Any, context: Context, env: _Env
 ) -> list[tuple[str, StageDef]]:
     if not isinstance(name, str) or not STAGE_NAME.fullmatch(name):
         raise _Error(f"invalid stage name: {NAME_RULE}")
     if not isinstance(definition, dict):
-        raise _Error(f"a stage must be a mapping, got {_kind(definition)}")
+        raise _Error(f"a stage must be a mapping, got {kind(definition)}")
     if "foreach" in definition and "matrix" in definition:
         raise _Error("a stage cannot have both 'foreach' and 'matrix'")
     if "foreach" in definition:
@@ -100,48 +125,67 @@ def _expand_foreach(
         raise _Error(f"a 'foreach' stage has only 'foreach' and 'do'; move {extra} into 'do'")
     template = definition["do"]
     if not isinstance(template, dict):
-        raise _Error(f"'do' must be a mapping, got {_kind(template)}")
-    data = _resolve(definition["foreach"], context)
+        raise _Error(f"'do' must be a mapping, got {kind(template)}")
+    data = resolve(definition["foreach"], context.data)
     if not isinstance(data, (list, dict)):
-        raise _Error(f"'foreach' must be a list or a mapping, got {_kind(data)}")
-    if not data:
-        raise _Error("'foreach' is empty")
+        raise _Error(f"'foreach' must be a list or a mapping, got {kind(data)}")
     stages = []
-    for suffix, loop_vars in _foreach_items(data):
+    for suffix, loop_vars in _foreach_items(data).items():
         full = _generated_name(name, suffix)
-        stage = _resolve_stage(full, template, {**context, **loop_vars}, env, tuple(loop_vars))
-        stages.append((full, stage))
+        stages.append((full, _resolve_stage(full, template, context, env, loop_vars)))
     return stages
 
 
-def _foreach_items(data: list[Any] | dict[Any, Any]) -> list[tuple[str, Context]]:
+def _foreach_items(data: list[Any] | dict[Any, Any]) -> dict[str, dict[str, Any]]:
+    """Name suffix -> `item` (and `key`). Scalars that read the same make one stage, at the
+    first one's place with the last one's value (DVC)."""
     if isinstance(data, dict):
-        return [(_scalar_text(k), {"item": v, "key": k}) for k, v in data.items()]
-    if all(_is_scalar(v) for v in data):
-        return [(_scalar_text(v), {"item": v}) for v in data]
-    return [(str(i), {"item": v}) for i, v in enumerate(data)]
+        return {scalar_text(k): {"item": v, "key": scalar_text(k)} for k, v in data.items()}
+    if all(is_scalar(v) for v in data):
+        return {scalar_text(v): {"item": v} for v in data}
+    return {str(i): {"item": v} for i, v in enumerate(data)}
 
 
 def _expand_matrix(
     name: str, definition: StageDef, context: Context, env: _Env
 ) -> list[tuple[str, StageDef]]:
-    matrix = _resolve(definition["matrix"], context)
-    if not isinstance(matrix, dict):
-        raise _Error(f"'matrix' must be a mapping of names to lists, got {_kind(matrix)}")
-    if not matrix:
-        raise _Error("'matrix' is empty")
-    for key, values in matrix.items():
-        if not isinstance(values, list) or not values:
-            raise _Error(f"matrix '{key}' must be a non-empty list, got {_kind(values)} {values!r}")
     template = {k: v for k, v in definition.items() if k != "matrix"}
     stages = []
-    for combo in itertools.product(*(list(enumerate(v)) for v in matrix.values())):
-        suffix = "-".join(_scalar_text(v) if _is_scalar(v) else str(i) for i, v in combo)
-        item = {k: v for k, (_, v) in zip(matrix, combo, strict=True)}
+    for suffix, item in _matrix_items(_resolve_matrix(definition["matrix"], context)).items():
         full = _generated_name(name, suffix)
-        local = {**context, "item": item}
-        stages.append((full, _resolve_stage(full, template, local, env, ("item",))))
+        loop_vars = {"item": item, "key": suffix}
+        stages.append((full, _resolve_stage(full, template, context, env, loop_vars)))
     return stages
+
+
+def _matrix_items(axes: dict[str, list[Any]]) -> dict[str, dict[str, Any]]:
+    """Name suffix -> `item`, the product in axis order; a list or mapping value is named by
+    its axis and index (`win-list0`); an empty axis gives no stage; combinations that read
+    the same make one stage, as in DVC."""
+    items: dict[str, dict[str, Any]] = {}
+    numbered = {axis: list(enumerate(values)) for axis, values in axes.items()}
+    for combo in itertools.product(*numbered.values()):
+        suffix = "-".join(
+            scalar_text(v) if is_scalar(v) else f"{axis}{i}"
+            for axis, (i, v) in zip(numbered, combo, strict=True)
+        )
+        items[suffix] = {axis: v for axis, (_, v) in zip(numbered, combo, strict=True)}
+    return items
+
+
+def _resolve_matrix(raw: Any, context: Context) -> dict[str, list[Any]]:
+    """Axis name -> values; an axis given a mapping iterates its keys (DVC)."""
+    matrix = resolve(raw, context.data)
+    if not isinstance(matrix, dict):
+        raise _Error(f"'matrix' must be a mapping of names to lists, got {kind(matrix)}")
+    if not matrix:
+        raise _Error("'matrix' is empty")
+    axes: dict[str, list[Any]] = {}
+    for axis, values in matrix.items():
+        if not isinstance(values, (list, dict)):
+            raise _Error(f"matrix '{axis}' must be a list, got {kind(values)} {values!r}")
+        axes[str(axis)] = list(values)
+    return axes
 
 
 def _generated_name(name: str, suffix: str) -> str:
@@ -155,159 +199,34 @@ def _generated_name(name: str, suffix: str) -> str:
 
 
 def _resolve_stage(
-    name: str, template: StageDef, context: Context, env: _Env, loop_keys: tuple[str, ...] = ()
+    name: str,
+    template: StageDef,
+    context: Context,
+    env: _Env,
+    loop_vars: dict[str, Any] | None = None,
 ) -> StageDef:
     """One concrete stage: its own `vars` loaded, then every string interpolated."""
+    loop_vars = loop_vars or {}
     try:
         if "vars" in template:
-            base = _vars_base(template.get("wdir"), context)
-            context = _with_vars(context, template["vars"], env, base, loop_keys)
-        return _resolve_mapping({k: v for k, v in template.items() if k != "vars"}, context)
+            base = _vars_base(template.get("wdir"), context.with_items(loop_vars))
+            context = context.clone()
+            try:
+                context.load(template["vars"], env.load_vars, base, name, tuple(loop_vars))
+            except _Error as e:
+                raise _Error(f"vars: {e}") from e
+        variables = context.with_items(loop_vars)
+        stage = {k: v for k, v in template.items() if k != "vars"}
+        return {k: resolve(v, variables, str(k)) for k, v in stage.items()}
     except _Error as e:
         raise BadInputError(f"{env.where}: stage '{name}': {e}") from e
 
 
-def _vars_base(wdir: Any, context: Context) -> str:
+def _vars_base(wdir: Any, variables: dict[str, Any]) -> str:
     """Stage vars files are relative to the stage's wdir, as in DVC."""
     if wdir is None:
         return ""
-    resolved = _resolve(wdir, context)
+    resolved = resolve(wdir, variables)
     if not isinstance(resolved, str):
-        raise _Error(f"'wdir' must be a path, got {_kind(resolved)}")
+        raise _Error(f"'wdir' must be a path, got {kind(resolved)}")
     return resolved
-
-
-def _with_vars(
-    context: Context, entries: Any, env: _Env, base: str, protected: tuple[str, ...] = ()
-) -> Context:
-    """`context` extended by each `vars` entry in order; later entries win."""
-    if entries is None:
-        return context
-    if not isinstance(entries, list):
-        raise _Error(f"'vars' must be a list of mappings and file paths, got {_kind(entries)}")
-    for entry in entries:
-        values = _vars_entry(entry, env, base)
-        clash = [k for k in protected if k in values]
-        if clash:
-            raise _Error(f"vars cannot redefine '{clash[0]}' (set by foreach/matrix)")
-        context = _merged(context, values)
-    return context
-
-
-def _vars_entry(entry: Any, env: _Env, base: str) -> Context:
-    if isinstance(entry, dict):
-        return entry
-    if not isinstance(entry, str):
-        raise _Error(f"a 'vars' entry must be a mapping or a file path, got {_kind(entry)}")
-    path, _, keys_text = entry.partition(":")
-    keys = [k.strip() for k in keys_text.split(",") if k.strip()]
-    if not path.strip():
-        raise _Error(f"'vars' entry '{entry}' has no file path")
-    if base:
-        path = posixpath.normpath(posixpath.join(base, path))
-    data = _load(path, env)
-    missing = [k for k in keys if k not in data]
-    if missing:
-        raise _Error(f"'{entry}': '{path}' has no top-level key '{missing[0]}'")
-    return {k: data[k] for k in keys} if keys else data
-
-
-def _load(path: str, env: _Env) -> Context:
-    try:
-        data = env.load_vars(path)
-    except (KeyError, TypeError) as e:
-        raise _Error(f"cannot load vars file '{path}': {e}") from e
-    if not isinstance(data, dict):
-        raise _Error(f"vars file '{path}' must hold a mapping, got {_kind(data)}")
-    return data
-
-
-def _merged(base: Context, extra: Context) -> Context:
-    """A new mapping: `extra` deep-merged over `base` (neither is changed)."""
-    out = dict(base)
-    for key, value in extra.items():
-        old = out.get(key)
-        if isinstance(old, dict) and isinstance(value, dict):
-            value = _merged(old, value)
-        out[key] = value
-    return out
-
-
-def _resolve(value: Any, context: Context) -> Any:
-    if isinstance(value, str):
-        exact = _EXACT.fullmatch(value)
-        if exact:
-            return copy.deepcopy(_lookup(exact.group(1), value, context))
-        return _format(value, context)
-    if isinstance(value, list):
-        return [_resolve(v, context) for v in value]
-    if isinstance(value, dict):
-        return _resolve_mapping(value, context)
-    return value
-
-
-def _resolve_mapping(value: dict[Any, Any], context: Context) -> dict[Any, Any]:
-    """Values and string keys interpolated (`{${out}.json: {cache: false}}`)."""
-    out: dict[Any, Any] = {}
-    for key, item in value.items():
-        new_key = _format(key, context) if isinstance(key, str) else key
-        if new_key in out:
-            raise _Error(f"key '{new_key}' appears twice after interpolation")
-        out[new_key] = _resolve(item, context)
-    return out
-
-
-def _format(text: str, context: Context) -> str:
-    def replace(match: re.Match[str]) -> str:
-        if match.group(1):
-            return match.group(1)
-        value = _lookup(match.group(2), text, context)
-        if not _is_scalar(value):
-            raise _Error(
-                f"cannot put a {_kind(value)} inside text in '{text}': "
-                "use '${...}' as the whole value or pick one element"
-            )
-        return _scalar_text(value)
-
-    return _REF.sub(replace, text)
-
-
-def _lookup(ref: str, text: str, context: Context) -> Any:
-    ref = ref.strip()
-    if not _PATH.fullmatch(ref):
-        raise _Error(f"bad variable reference '${{{ref}}}' in '{text}'")
-    value: Any = context
-    for match in _SEGMENT.finditer(ref):
-        value = _step(value, match.group(0))
-        if value is _MISSING:
-            raise _Error(f"undefined variable '{ref}' in '{text}'")
-    return value
-
-
-def _step(value: Any, segment: str) -> Any:
-    is_index = segment.isascii() and segment.isdigit()
-    if isinstance(value, dict):
-        if segment in value:
-            return value[segment]
-        if is_index and int(segment) in value:
-            return value[int(segment)]
-    elif isinstance(value, list) and is_index and int(segment) < len(value):
-        return value[int(segment)]
-    return _MISSING
-
-
-def _is_scalar(value: Any) -> bool:
-    return not isinstance(value, (list, dict))
-
-
-def _scalar_text(value: Any) -> str:
-    """How a scalar reads inside text and stage names, as in DVC: YAML spelling for bools,
-    Python's for the rest (null is `None`)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _kind(value: Any) -> str:
-    names = {dict: "mapping", list: "list", str: "string", bool: "boolean", type(None): "null"}
-    return names.get(type(value), type(value).__name__)
