@@ -7,11 +7,13 @@ import fcntl
 import io
 import os
 import pty
+import shutil
 import struct
 import subprocess
 import sys
 import termios
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -153,3 +155,25 @@ def in_terminal(cwd: Path, *args: str, answer: bytes = b"") -> tuple[int, str]:
     finally:
         os.close(master)
     return code, b"".join(chunks).decode("utf-8", "replace")
+
+
+def wait_until(cond: Callable[[], bool], proc: subprocess.Popen[bytes], limit: float) -> None:
+    """Poll `cond` until it holds, the process exits, or `limit` seconds pass."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline and proc.poll() is None:
+        if cond():
+            return
+        time.sleep(0.002)
+
+
+BIN = os.path.dirname(sys.executable)  # this interpreter's scripts, `gitml` among them
+
+
+@pytest.fixture
+def gitml_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hooks call `gitml` from PATH: this interpreter's script, first."""
+    monkeypatch.setenv("PATH", BIN + os.pathsep + os.environ.get("PATH", ""))
+    for var in [v for v in os.environ if v.startswith("PRE_COMMIT")]:
+        monkeypatch.delenv(var)
+    found = shutil.which("gitml")
+    assert found is not None and os.path.dirname(found) == BIN

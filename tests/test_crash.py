@@ -6,11 +6,10 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import git, gitml_subprocess, run_cli, snapshot, write
+from conftest import git, gitml_subprocess, run_cli, snapshot, wait_until, write
 
 from gitml.hashing import hash_file
 from gitml.repo import Repo
@@ -45,15 +44,6 @@ def assert_cache_sound(repo: Path) -> None:
 def has_cache_temp(repo: Path) -> bool:
     base = repo / ".gitml" / "cache" / "xxh3"
     return base.exists() and any(p.name.startswith(".tmp") for p in base.rglob(".tmp*"))
-
-
-def wait_until(cond: Callable[[], bool], proc: subprocess.Popen[bytes], limit: float) -> None:
-    """Poll `cond` until it holds, the process exits, or `limit` seconds pass."""
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline and proc.poll() is None:
-        if cond():
-            return
-        time.sleep(0.002)
 
 
 def kill(proc: subprocess.Popen[bytes]) -> tuple[int, str]:

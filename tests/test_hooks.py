@@ -18,18 +18,8 @@ from gitml.commands.install import FRAMEWORK_HOOKS, HOOK_NAMES, MARKER, script
 from gitml.hashing import hash_bytes
 
 PROJECT = Path(__file__).resolve().parents[1]
-BIN = os.path.dirname(sys.executable)
+pytestmark = pytest.mark.usefixtures("gitml_on_path")  # hooks call `gitml` from PATH
 NO_GITML_PATH = "/usr/bin:/bin"
-
-
-@pytest.fixture(autouse=True)
-def gitml_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Hooks call `gitml` from PATH: this interpreter's script, first."""
-    monkeypatch.setenv("PATH", BIN + os.pathsep + os.environ.get("PATH", ""))
-    for var in [v for v in os.environ if v.startswith("PRE_COMMIT")]:
-        monkeypatch.delenv(var)
-    found = shutil.which("gitml")
-    assert found is not None and os.path.dirname(found) == BIN
 
 
 def run(cwd: Path, *args: str, **kw: object) -> subprocess.CompletedProcess[str]:

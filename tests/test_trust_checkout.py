@@ -9,12 +9,10 @@ import signal
 import stat
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import git, gitml_subprocess, make_dir, run_cli, write
+from conftest import git, gitml_subprocess, make_dir, run_cli, wait_until, write
 
 from gitml.atomic import tmp_name
 
@@ -254,14 +252,6 @@ def test_name_whose_pointer_would_be_too_long_is_refused(repo: Path, name: str) 
 
 
 # ----------------------------------------------------- item 15a: leftovers of a killed write
-
-
-def wait_until(cond: Callable[[], bool], proc: subprocess.Popen[bytes], limit: float) -> None:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline and proc.poll() is None:
-        if cond():
-            return
-        time.sleep(0.002)
 
 
 def temps(folder: Path) -> list[str]:

@@ -324,6 +324,13 @@ def _store(repo: Path, data: bytes, suffix: str = "") -> str:
     return oid
 
 
+def _lock_out(repo: Path, path: str, digest: str) -> None:
+    """A gitml.lock whose one stage has the out `path`."""
+    out = {"path": path, "hash": "xxh3-128", "digest": digest, "size": 3}
+    stages = {"s": {"cmd": "true", "outs": [out]}}
+    write(repo / "gitml.lock", yaml.safe_dump({"schema": "1.0", "stages": stages}))
+
+
 def _pointer(repo: Path, rel: str, path: str, digest: str, **extra: Any) -> None:
     out = {"path": path, "hash": "xxh3-128", "digest": digest, "size": 3, **extra}
     write(repo / rel, yaml.safe_dump({"outs": [out]}))
@@ -363,9 +370,7 @@ def test_overlapping_outputs_are_refused(repo: Path, second: str, lock: bool) ->
     tree = _store(repo, json.dumps([{"digest": blob, "path": "a", "size": 3}]).encode(), ".dir")
     _pointer(repo, "data.gitml", "data", tree, nfiles=1)
     if lock:
-        out = {"path": second, "hash": "xxh3-128", "digest": blob, "size": 3}
-        stages = {"s": {"cmd": "true", "outs": [out]}}
-        write(repo / "gitml.lock", yaml.safe_dump({"schema": "1.0", "stages": stages}))
+        _lock_out(repo, second, blob)
     else:
         _pointer(repo, "other.gitml", second, blob)
     before = snapshot(repo)
@@ -439,9 +444,7 @@ def test_an_output_may_not_overwrite_a_pointer_or_gitignore(
     blob = _store(repo, b"hi\n")
     _pointer(repo, "data.gitml", "data", blob)
     if lock:
-        out = {"path": target, "hash": "xxh3-128", "digest": blob, "size": 3}
-        stages = {"s": {"cmd": "true", "outs": [out]}}
-        write(repo / "gitml.lock", yaml.safe_dump({"schema": "1.0", "stages": stages}))
+        _lock_out(repo, target, blob)
     else:
         _pointer(repo, "evil.gitml", target, blob)
     before = snapshot(repo)

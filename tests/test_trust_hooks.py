@@ -4,8 +4,6 @@ quick successive `git checkout`s leave the data matching the final HEAD."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 import time
@@ -13,8 +11,6 @@ from pathlib import Path
 
 import pytest
 from conftest import git, gitml_subprocess, run_cli, snapshot, write
-
-BIN = os.path.dirname(sys.executable)
 
 PIPELINE = """\
 stages:
@@ -133,15 +129,6 @@ with Repo(sys.argv[1]).lock():
     print("locked", flush=True)
     sys.stdin.read()  # held until the test closes stdin
 """
-
-
-@pytest.fixture
-def gitml_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PATH", BIN + os.pathsep + os.environ.get("PATH", ""))
-    for var in [v for v in os.environ if v.startswith("PRE_COMMIT")]:
-        monkeypatch.delenv(var)
-    found = shutil.which("gitml")
-    assert found is not None and os.path.dirname(found) == BIN
 
 
 def commit_data(root: Path, files: dict[str, str], message: str) -> str:
