@@ -237,6 +237,12 @@ def read_staged(root: str, rel: str) -> bytes | None:
         return None
 
 
+def reflog_subject(root: str, ref: str) -> str | None:
+    """The subject of `ref`'s newest reflog entry ("checkout: moving from a to b"), if any."""
+    out = _git(root, "reflog", "-n", "1", "--format=%gs", ref, "--").decode("utf-8", "replace")
+    return out.strip() or None
+
+
 def head_is_unborn(root: str) -> bool:
     """True when HEAD names a branch that has no commit yet (a new repository)."""
     try:

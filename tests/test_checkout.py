@@ -9,9 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
 from conftest import git, make_dir, run_cli, snapshot, write
 
-from gitml.hashing import hash_file
+from gitml.hashing import hash_bytes, hash_file
 
 
 def commit_all(repo: Path, msg: str) -> str:
@@ -191,3 +192,60 @@ def test_the_post_checkout_hook_removes_outputs_git_no_longer_tracks(repo: Path)
     assert "gitml: removed model.pkl: no longer tracked" in done.stdout + done.stderr
     assert not (repo / "model.pkl").exists()
     assert git(repo, "status", "--porcelain") == ""
+
+
+def test_only_a_checkout_drops_outputs_and_only_their_recorded_files(repo: Path) -> None:
+    """issue 11 item 11, the limits: a commit that stops tracking a pointer leaves its data
+    (as `git rm --cached` does); an output still declared anywhere (HEAD's commit, a pointer,
+    any gitml.lock entry, a gitml.yaml stage out) stays; of a dropped folder only the files
+    its manifest recorded go, never a symlink, a user's other file or its folder."""
+    make_dir(repo / "data", 4)
+    write(repo / "model.pkl", "m1")
+    assert run_cli("add", "data", "model.pkl").code == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "v1")
+    git(repo, "tag", "v1")
+    git(repo, "rm", "-q", "model.pkl.gitml")  # a commit stops tracking it: the data stays
+    git(repo, "commit", "-qm", "untrack model")
+    result = run_cli("checkout")
+    assert result.code == 0 and "removed" not in result.out
+    assert (repo / "model.pkl").read_text() == "m1"
+    git(repo, "rm", "-q", "data.gitml")
+    git(repo, "commit", "-qm", "untrack data")
+    git(repo, "checkout", "-q", "v1")  # back: both tracked again
+    assert run_cli("checkout", "-f").code == 0
+    git(repo, "checkout", "-q", "main")  # a checkout: now they go, but only what was recorded
+    write(repo / "data/mine/notes.txt", "the user's own file")
+    (repo / "data/part0/f0.bin").unlink()
+    (repo / "data/part0/f0.bin").symlink_to("f3.bin")  # a link where a recorded file was
+    result = run_cli("checkout")
+    assert result.code == 0, result.err
+    assert "warning: kept data: no longer tracked" in result.err
+    left = sorted(str(p.relative_to(repo)) for p in (repo / "data").rglob("*"))
+    assert left == ["data/mine", "data/mine/notes.txt", "data/part0", "data/part0/f0.bin"]
+    assert (repo / "data/part0/f0.bin").is_symlink()
+
+
+def test_outputs_still_declared_in_the_work_tree_stay(repo: Path) -> None:
+    """issue 11 item 11: after a checkout, an output the previous commit tracked stays while
+    the work tree still declares it: a stage out not yet in gitml.lock, or a lock entry with
+    `cache: false`."""
+    write(repo / "model.pkl", "m1")
+    write(repo / "plain.txt", "p1")
+    assert run_cli("add", "model.pkl", "plain.txt").code == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "v1")
+    git(repo, "tag", "v1")
+    git(repo, "rm", "-q", "model.pkl.gitml", "plain.txt.gitml")
+    git(repo, "commit", "-qm", "v2")
+    git(repo, "checkout", "-q", "v1")
+    assert run_cli("checkout").code == 0
+    git(repo, "checkout", "-q", "main")
+    pipeline = "stages:\n  train:\n    cmd: echo m1 > model.pkl\n    outs: [model.pkl]\n"
+    write(repo / "gitml.yaml", pipeline)  # made by a stage now, not run yet
+    lock = {"path": "plain.txt", "hash": "xxh3-128", "digest": hash_bytes(b"p1"), "size": 2}
+    write(repo / "gitml.lock", yaml.safe_dump({"schema": "1.0", "stages": {
+        "keep": {"cmd": "true", "outs": [{**lock, "cache": False}]}}}))  # fmt: skip
+    result = run_cli("checkout")
+    assert result.code == 0 and "removed" not in result.out, result.out
+    assert (repo / "model.pkl").read_text() == "m1" and (repo / "plain.txt").read_text() == "p1"

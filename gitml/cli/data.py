@@ -89,6 +89,7 @@ def status(
 def checkout(targets: tuple[str, ...], force: bool) -> None:
     """Make the workspace match the pointers."""
     from gitml import render
+    from gitml.commands.checkout import LAST_CHECKOUT
     from gitml.commands.checkout import checkout as run
 
     with progress_bar("Checkout") as progress:
@@ -98,7 +99,7 @@ def checkout(targets: tuple[str, ...], force: bool) -> None:
             force=force,
             progress=progress,
             total=totals(progress),
-            previous=None if targets else "HEAD@{1}",  # what Git had checked out before
+            previous=None if targets else LAST_CHECKOUT,  # what `git checkout` just left
         )
     warn(result.warnings)
     report_dropped(result.dropped)

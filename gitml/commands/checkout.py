@@ -9,9 +9,11 @@ from gitml.errors import UncommittedChangeError
 from gitml.link import Linker, root_warning
 from gitml.materialize import Plan, apply, plan_output
 from gitml.repo import Repo
-from gitml.untracked import Dropped, drop, previous_outputs
+from gitml.untracked import Dropped, checked_out_from, drop, previous_outputs
 from gitml.used import workspace_outputs
 from gitml.workspace import Hasher, Progress
+
+LAST_CHECKOUT = "last-checkout"  # `previous`: what the last `git checkout` left, if it was last
 
 
 @dataclass(frozen=True)
@@ -39,9 +41,9 @@ def checkout(
 ) -> CheckoutResult:
     """Restore tracked outputs; refuses (changing nothing) to drop unrestorable local edits.
 
-    With `previous` (the revision checked out before), outputs it tracked that the work tree
-    no longer does are removed when their bytes are safe in the cache, as Git removes files
-    it tracked; kept and reported otherwise.
+    With `previous` (the revision checked out before, or LAST_CHECKOUT), outputs it tracked
+    that nothing tracks now have their recorded files removed when their bytes are safe in
+    the cache, as Git removes files it tracked; kept and reported otherwise (untracked.py).
     """
     with repo.lock():
         hasher = Hasher(repo.root, repo.state, repo.ignore)
@@ -68,9 +70,10 @@ def checkout(
         linker = Linker(repo.config.cache_types)
         apply(repo, [p for p in plans if not p.is_noop], linker, progress=progress)
         dropped = Dropped()
+        if previous == LAST_CHECKOUT:
+            previous = checked_out_from(repo)
         if previous is not None and not targets:
-            now = [rel for rel, _ in outputs]
-            dropped = drop(repo, hasher, previous_outputs(repo, previous), now)
+            dropped = drop(repo, hasher, previous_outputs(repo, previous))
     return CheckoutResult(
         added=sum(p.added for p in plans),
         modified=sum(len(p.write) - p.added for p in plans),
