@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -73,6 +74,10 @@ def edit(
             text = f.read()
     except FileNotFoundError:
         text = ""
-    new = yamledit.edit_mapping(text, change, where=where)
+    new = yamledit.edit_mapping(text, change, where=where, yaml11=True)
     yamlio.loads(new.encode("utf-8"), where=where, schema_name="config", memo=memo)
-    atomic.write_text(path, new)
+    try:  # keep the file's permissions (a local config with credentials may be 0600)
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        mode = 0o600 if local else 0o644
+    atomic.write_text(path, new, mode=mode)

@@ -26,16 +26,20 @@ def set_stage(text: str, name: str, stage: dict[str, Any]) -> str:
     return edit_mapping(text, change, where=PIPELINE_FILE)
 
 
-def edit_mapping(text: str, change: Callable[[dict[str, Any]], None], *, where: str) -> str:
+def edit_mapping(
+    text: str, change: Callable[[dict[str, Any]], None], *, where: str, yaml11: bool = False
+) -> str:
     """`text` (a YAML mapping, possibly empty) after `change`, which edits it in place as a
     dict; comments, key order and quoting of what it leaves alone are kept. Top-level keys
-    left empty are dropped."""
+    left empty are dropped. `yaml11`: the file is read by YAML 1.1's rules (the config), so
+    strings those rules would read otherwise (`on`, `yes`, `010`) are written quoted."""
     yamlio.check_text(text, where)
     from ruamel.yaml import YAML
     from ruamel.yaml.comments import CommentedMap
 
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
+    yaml.allow_duplicate_keys = True  # as PyYAML reads it: the last one wins
     yaml.indent(mapping=2, sequence=4, offset=2)
     doc = yaml.load(text) if text.strip() else None
     if doc is None:
@@ -45,6 +49,8 @@ def edit_mapping(text: str, change: Callable[[dict[str, Any]], None], *, where: 
         del doc[key]
     for key, value in doc.items():
         doc[key] = _commented(value)
+    if yaml11:
+        _quote_ambiguous(doc)
     out = io.StringIO()
     if doc:
         yaml.dump(doc, out)
@@ -75,3 +81,30 @@ def _commented(value: Any) -> Any:
     if isinstance(value, list):
         return CommentedSeq(_commented(v) for v in value)
     return value
+
+
+def _quote_ambiguous(node: Any) -> Any:
+    """Strings (keys too) that YAML 1.1 would not read back as these strings, quoted."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, ScalarString
+
+    def quoted(value: Any) -> Any:
+        plain = isinstance(value, str) and not isinstance(value, ScalarString)
+        if plain and not yamlio.reads_back_as_text(value):
+            return DoubleQuotedScalarString(value)
+        return value
+
+    if isinstance(node, CommentedMap):
+        for index, (key, value) in enumerate(list(node.items())):
+            new_key, new_value = quoted(key), _quote_ambiguous(value)
+            if new_key is not key:
+                del node[key]
+                node.insert(index, new_key, new_value)
+            else:
+                node[key] = new_value
+        return node
+    if isinstance(node, CommentedSeq):
+        for index, item in enumerate(node):
+            node[index] = _quote_ambiguous(item)
+        return node
+    return quoted(node)

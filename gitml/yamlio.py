@@ -215,3 +215,11 @@ def _child(node: Any, key: str | int) -> tuple[Any, int] | None:
         item = node.value[key]
         return item, item.start_mark.line + 1
     return None
+
+
+def reads_back_as_text(text: str) -> bool:
+    """True if `text`, written as a plain YAML scalar, reads back as this string under the
+    YAML 1.1 rules PyYAML uses (`on`, `yes`, `010`, `1e3`, `null` do not)."""
+    resolver: Any = yaml.resolver.Resolver()
+    tag = resolver.resolve(yaml.ScalarNode, text, (True, False))
+    return bool(tag == "tag:yaml.org,2002:str")

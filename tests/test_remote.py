@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import socket
+import stat
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -420,3 +421,27 @@ def test_remote_edits_keep_the_config_comments(repo: Path, tmp_path: Path) -> No
     assert config.read_text() == (
         "# Team settings: ask Ana first\ncache:\n  type: reflink,copy  # fast first\n"
     )
+
+
+def test_config_edits_quote_what_yaml_1_1_would_misread(repo: Path, tmp_path: Path) -> None:
+    """Review of issue 11 item 12: names and values such as `on`, `yes`, `no` are written
+    quoted (the config is read by YAML 1.1's rules); duplicate keys are read as PyYAML reads
+    them (the last wins); the local config keeps its permissions."""
+    assert run_cli("remote", "add", "on", str(tmp_path / "a")).code == 0
+    assert run_cli("remote", "add", "-d", "yes", str(tmp_path / "b")).code == 0
+    assert run_cli("remote", "modify", "on", "region", "no").code == 0
+    listed = run_cli("remote", "list")
+    assert listed.code == 0 and listed.out.splitlines()[0] == f"on\t{tmp_path / 'a'}"
+    assert '"on":' in (repo / ".gitml" / "config.yaml").read_text()
+    assert run_cli("remote", "remove", "on").code == 0
+    assert run_cli("validate").code == 0
+    config = repo / ".gitml" / "config.yaml"
+    write(config, "core:\n  remote: a\ncore:\n  remote: b\n")
+    assert run_cli("remote", "add", "-d", "zz", str(tmp_path / "z")).code == 0
+    assert run_cli("remote", "list").out == f"zz\t{tmp_path / 'z'}\t(default)\n"
+    local = repo / ".gitml" / "config.local.yaml"
+    assert run_cli("remote", "modify", "--local", "zz", "access_key_id", "AKIA1").code == 0
+    assert stat.S_IMODE(local.stat().st_mode) == 0o600  # a new local config: owner only
+    local.chmod(0o640)
+    assert run_cli("remote", "modify", "--local", "zz", "secret_access_key", "s").code == 0
+    assert stat.S_IMODE(local.stat().st_mode) == 0o640
