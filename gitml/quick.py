@@ -33,6 +33,9 @@ def main(argv: Sequence[str]) -> int | None:
     try:
         root = gitml_root()
         problems = pre_commit(root) if root is not None else []
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")  # as the full CLI says it
+        return 130
     except Exception:
         return None
     for line in stopped(problems, "commit", "git commit --no-verify"):
