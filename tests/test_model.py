@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import pytest
 
@@ -84,3 +85,18 @@ def test_pointer_nfiles_only_for_dirs() -> None:
     data = {"outs": [{"path": "f", "hash": "xxh3-128", "digest": "a" * 32, "size": 1, "nfiles": 1}]}
     with pytest.raises(BadInputError, match="nfiles"):
         Pointer.from_dict("f.gitml", data)
+
+
+def test_a_real_manifest_matches_the_published_schema(tmp_path: Path) -> None:
+    """issue 12 item 17: manifests have a JSON Schema in schemas/ that real ones satisfy, and
+    that refuses what gitml refuses (a digest with a newline, a negative size)."""
+    import jsonschema
+
+    project = Path(__file__).resolve().parent.parent
+    schema = json.loads((project / "schemas" / "manifest.json").read_text())
+    tree = Tree.build([TreeEntry("b/c.bin", "0" * 32, 3), TreeEntry("a.txt", "f" * 32, 0)])
+    jsonschema.validate(json.loads(tree.to_json()), schema)
+    for bad in ({"digest": "0" * 32 + "\n", "path": "a", "size": 1},
+                {"digest": "0" * 32, "path": "a", "size": -1}):  # fmt: skip
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate([bad], schema)
