@@ -1,4 +1,5 @@
-"""Inline SVG charts -> one static HTML page. Pure: no I/O (tables come from plotdata).
+"""Inline SVG charts (the page around them: plotpage.py). Pure: no I/O (tables come from
+plotdata).
 
 Charts are drawn as plain SVG strings with fixed number formatting, so the
 same inputs always give the same bytes; the page needs no script, font or stylesheet from
@@ -40,13 +41,6 @@ class Chart:
     y_label: str
     series: tuple[Series, ...]
     normalized: bool = False  # confusion_normalized: fractions of each actual class
-
-
-@dataclass(frozen=True)
-class Section:
-    heading: str
-    notes: tuple[str, ...]
-    svg: str  # "" when nothing could be drawn
 
 
 # ---- SVG -----------------------------------------------------------------------------------
@@ -315,35 +309,3 @@ def svg(chart: Chart) -> str:
     if chart.template == "bar":
         return _bar_svg(chart)
     return _xy_svg(chart)
-
-
-# ---- the page ------------------------------------------------------------------------------
-
-_CSS = """\
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px;color:#222}
-h1{font-size:20px}h2{font-size:15px;margin:28px 0 6px}
-.revisions span.rev{margin-right:14px;white-space:nowrap}
-.swatch{display:inline-block;width:12px;height:12px;margin-right:5px;vertical-align:-1px}
-.note{color:#8a5a00;margin:2px 0}svg{max-width:100%;height:auto;display:block}"""
-
-
-def page(title: str, revisions: Sequence[tuple[str, str]], sections: Sequence[Section]) -> str:
-    """A standalone HTML page (also well-formed XML): revisions as (name, color), then charts."""
-    revs = "".join(
-        f'<span class="rev"><span class="swatch" style="background:{c}"></span>{_esc(r)}</span>'
-        for r, c in revisions
-    )
-    body = [f"<h1>{_esc(title)}</h1>", f'<p class="revisions">Revisions: {revs}</p>']
-    for i, section in enumerate(sections):
-        body.append(f'<section class="plot" id="plot-{i}">')
-        body.append(f"<h2>{_esc(section.heading)}</h2>")
-        body += [f'<p class="note">{_esc(note)}</p>' for note in section.notes]
-        body += [section.svg, "</section>"] if section.svg else ["</section>"]
-    if not sections:
-        body.append('<p class="note">No plots.</p>')
-    head = (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8"/>\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1"/>\n'
-        f"<title>{_esc(title)}</title>\n<style>\n{_CSS}\n</style>\n</head>\n<body>"
-    )
-    return "\n".join([head, *body, "</body>\n</html>\n"])

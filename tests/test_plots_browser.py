@@ -22,7 +22,7 @@ import pytest
 from cdp import Browser, png_rows
 from test_plots import make_project, rendered
 
-from gitml import plotting
+from gitml import plotpage, plotting
 
 CHROMIUM = shutil.which("chromium")
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not on PATH")
@@ -173,7 +173,7 @@ def test_every_plot_draws_in_a_headless_browser(
 def test_the_browser_check_catches_a_broken_page(browser: Browser, tmp_path: Path) -> None:
     """issue 11 item 16: the checker itself fails on script errors, requests and blank plots."""
     chart = plotting.Chart("t", "bar", "x", "y", (plotting.Series("r", "#4e79a7", ("a",), (1.0,)),))
-    good = plotting.page("p", [("r", "#4e79a7")], [plotting.Section("h", (), plotting.svg(chart))])
+    good = plotpage.page("p", [("r", "#4e79a7")], [plotpage.Section("h", (), plotting.svg(chart))])
     breakage = {
         "<script>nope()</script>": "exception",
         "<script>console.error('bad')</script>": "console error",

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gitml import atomic, plotdata, plotting
+from gitml import atomic, plotdata, plotpage, plotting
 from gitml.declared import PlotDecl, declared
 from gitml.errors import BadInputError
 from gitml.repo import Repo
@@ -79,7 +79,7 @@ def _render(repo: Repo, revs: tuple[str, ...], out: str) -> PlotsResult:
     readers = [RevisionReader(repo, rev) for rev in revs]
     colors = {rev: plotting.color(i) for i, rev in enumerate(revs)}
     drawn = [_plot(decl, readers, colors) for decl in decls]
-    html = plotting.page("gitml plots", list(colors.items()), [section for _, section in drawn])
+    html = plotpage.page("gitml plots", list(colors.items()), [section for _, section in drawn])
     path = os.path.join(out, PAGE_NAME)
     try:
         os.makedirs(out, exist_ok=True)
@@ -91,7 +91,7 @@ def _render(repo: Repo, revs: tuple[str, ...], out: str) -> PlotsResult:
 
 def _plot(
     decl: PlotDecl, readers: Sequence[RevisionReader], colors: dict[str, str]
-) -> tuple[RenderedPlot, plotting.Section]:
+) -> tuple[RenderedPlot, plotpage.Section]:
     props = decl.props
     template = plotdata.template_of(props.get("template"), where=f"gitml.yaml: plot {decl.path}")
     tables, missing = _tables(decl.path, readers)
@@ -128,7 +128,7 @@ def _plot(
         tuple(missing),
         tuple(notes),
     )
-    return rendered, plotting.Section(decl.path, tuple(notes), plotting.svg(chart))
+    return rendered, plotpage.Section(decl.path, tuple(notes), plotting.svg(chart))
 
 
 def _tables(
