@@ -40,6 +40,9 @@ def _git(root: str, *args: str, data: bytes | None = None) -> bytes:
     return out
 
 
+run = _git  # for the other plain-`git` modules (gitrefs.py)
+
+
 def ls_files(root: str, *patterns: str, untracked: bool = True) -> list[str]:
     """Repo-relative POSIX paths of tracked (and untracked, not ignored) files matching."""
     args = ["ls-files", "-z", "--cached"]

@@ -9,7 +9,8 @@ PKG = Path(__file__).resolve().parent.parent / "gitml"
 MODEL = ("hashing", "tree", "pointer", "paths", "errors", "constants", "render")
 LIBRARY_HOME = {
     "click": "cli",
-    "git": "scm",
+    "git": "gitobjects",
+    "gitdb": "gitobjects",
     "yaml": "yamlio",
     "jsonschema": "schema",
     "ruamel": "yamledit",
