@@ -373,3 +373,20 @@ stages:
     assert (repo / "sub" / "made.txt").read_text().strip() == "n-1"
     assert (repo / "sub" / "where.txt").read_text().strip() == str(repo / "sub" / "src")
     assert os.path.exists(repo / "sub" / "gitml.lock")
+
+
+def test_pre_push_reads_sub_locks_of_pushed_commits(repo: Path) -> None:
+    """issue 12 item 10: the pre-push hook pushes the outs recorded in sub/gitml.lock of the
+    commits being pushed, paths made repo-relative.
+
+    DVC: its pre-push hook runs `dvc push`, which pushes every dvc.lock's outs."""
+    from gitml.commands.hook_push import outputs_at_commits
+    from gitml.repo import find_repo
+
+    _project(repo, root="")
+    assert run_cli("repro", "-P").code == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "v1")
+    head = git(repo, "rev-parse", "HEAD").strip()
+    new, _ = outputs_at_commits(find_repo(str(repo)), [head])
+    assert {"sub/out.txt", "sub/lonely.txt"} <= {path for path, _ in new}
