@@ -377,3 +377,60 @@ def test_pulled_objects_are_verified(pair: Pair) -> None:
     code, _, err = cli(pair.b, "exp", "pull", "origin", "fast-lr")
     assert code == 3 and oid in err
     assert not in_cache(pair.b, oid)
+
+
+def test_push_sends_only_the_experiments_objects_and_records(pair: Pair) -> None:
+    """issue 13 item 4: `exp push` sends exactly what the experiment commit references (its
+    outs' objects and its stages' run records), not other local data or records."""
+    a = pair.a
+    sha = make_exp(a, "fast-lr", "0.25")
+    write(a / "params.yaml", "lr: 0.9\n")
+    ok(a, "repro")  # a run that is no experiment: its record and objects stay local
+    stray = sorted(p.name for p in (a / ".gitml" / "cache" / "runs").rglob("*") if p.is_file())
+    git(a, "checkout", "-q", "--", ".")
+    ok(a, "checkout")
+    before = {p.name for p in pair.store.rglob("*") if p.is_file()}
+    ok(a, "exp", "push", "--rev", "HEAD", "origin")
+    sent = {p.name for p in pair.store.rglob("*") if p.is_file()} - before
+    from gitml import used
+    from gitml.pipeline.runcache import key_of
+    from gitml.repo import find_repo
+
+    repo = find_repo(str(a))
+    objects = {oid[2:] for oid in used.expand(repo, used.outputs_at(repo, sha)).oids}
+    raw = git(a, "show", f"{sha}:gitml.lock").encode()
+    keys = {key_of(s)[2:] for s in lockfile.loads(raw, "x").values()}
+    # ... and the objects of its run record's outs (cache: false ones too: a restore needs them)
+    locks = lockfile.loads(raw, "x").values()
+    digests = {e.hash_info.digest for st in locks for e in st.outs}
+    objects |= {oid[2:] for oid in digests if repo.cache.exists(oid)}
+    assert sent == (objects | keys) - before
+    assert len(keys) == 1 and keys <= sent
+    assert len(stray) == 3 and len(set(stray) & sent) == 1  # base (there), exp, stray: 1 sent
+
+
+def test_remove_is_atomic_and_compare_and_swap(pair: Pair) -> None:
+    """issue 13 item 4: refs are deleted together, each only if it still holds the sha that
+    was listed: a ref updated meanwhile makes the whole removal fail, nothing deleted."""
+    from gitml.experiments import select
+    from gitml.gitrefs import RefExistsError
+
+    a = pair.a
+    s1, s2 = make_exp(a, "e1", "0.2"), make_exp(a, "e2", "0.3")
+    base = f"refs/exps/{pair.base[:2]}/{pair.base[2:]}"
+    with pytest.raises(RefExistsError):
+        select.delete_refs(str(a), {f"{base}/e1": s1, f"{base}/e2": s1})  # e2 "moved"
+    assert exps_of(a) == ["e1", "e2"]
+    select.delete_refs(str(a), {f"{base}/e1": s1, f"{base}/e2": s2})
+    assert exps_of(a) == []
+
+
+def test_remove_a_queued_entry_by_id(pair: Pair) -> None:
+    """issue 13 item 4: a queued experiment (a ref under refs/exps/queue/) is removed by its
+    id; --queue and names do not mix (exit 2)."""
+    a = pair.a
+    git(a, "update-ref", "refs/exps/queue/q1", rev(a))
+    git(a, "update-ref", "refs/exps/queue/q2", rev(a))
+    refuse(a, "exp", "remove", "--queue", "q1", match="give experiment names")
+    ok(a, "exp", "remove", "q1")
+    assert exps_of(a) == ["q2"]
