@@ -252,6 +252,9 @@ def test_unknown_experiment_is_exit_2_everywhere(pair: Pair) -> None:
     refuse(a, "exp", "remove", match="give experiment names")
     refuse(a, "exp", "remove", "fast-lr", "-A", match="give experiment names")
     refuse(a, "exp", "push", "no-such-remote", "fast-lr", match="unknown Git remote")
+    gone = str(pair.origin.parent / "gone.git")  # a URL nothing answers at: exit 3, one line
+    refuse(a, "exp", "push", "--no-cache", gone, "fast-lr", match="git ls-remote failed", code=3)
+    refuse(a, "exp", "pull", gone, "fast-lr", match="git ls-remote failed", code=3)
 
 
 def test_branch(pair: Pair) -> None:
