@@ -14,6 +14,7 @@ reduced to what both tools record the same way (`comparable`).
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import posixpath
 import shutil
@@ -108,6 +109,31 @@ def comparable(stages: dict[str, Any], wdirs: dict[str, str] | None = None) -> d
 def gitml_lock(root: Path) -> dict[str, Any]:
     doc = yamlio.loads((root / "gitml.lock").read_bytes(), where="gitml.lock", yaml12=True)
     return comparable(doc["stages"])
+
+
+PUBLISHED = Path(__file__).resolve().parents[1] / "schemas"  # the editors' home of the schemas
+
+
+def schema_errors(pipeline: Path) -> list[str]:
+    """What the published schemas/pipeline.json, run through jsonschema itself, says of a
+    gitml.yaml or dvc.yaml (read by YAML 1.2, as both tools read it)."""
+    import jsonschema
+
+    schema = json.loads((PUBLISHED / "pipeline.json").read_text(encoding="utf-8"))
+    doc = yamlio.loads(pipeline.read_bytes(), where=pipeline.name, yaml12=True)
+    return [
+        f"{'.'.join(map(str, e.absolute_path))}: {e.message}"
+        for e in jsonschema.Draft202012Validator(schema).iter_errors(doc)
+    ]
+
+
+def check_schema_agrees(pipeline: Path, dvc: DvcRun) -> None:
+    """The published schema accepts what DVC ran, and refuses what DVC's own schema refused."""
+    errors = schema_errors(pipeline)
+    if dvc.code == 0:
+        assert errors == [], f"DVC runs it but schemas/pipeline.json refuses it: {errors}"
+    elif "validation failed" in dvc.err:
+        assert errors, f"DVC's schema refuses it, schemas/pipeline.json does not: {dvc.err}"
 
 
 def _works(executable: str) -> bool:

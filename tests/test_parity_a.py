@@ -18,7 +18,7 @@ import yaml
 from gitml import yamlio
 from gitml.pipeline.params import same_value
 from tests.conftest import run_cli, snapshot, write
-from tests.dvc_oracle import Oracle, gitml_lock, make_oracle
+from tests.dvc_oracle import Oracle, check_schema_agrees, gitml_lock, make_oracle
 
 
 @pytest.fixture(scope="session")
@@ -69,6 +69,7 @@ def repro_as_dvc(dvc: Oracle, root: Path) -> None:
     """`gitml repro` here and `dvc repro` on a copy: the two locks agree."""
     theirs = dvc.repro(root)
     assert theirs.code == 0, f"DVC refused it: {theirs.err}"
+    check_schema_agrees(root / "gitml.yaml", theirs)
     repro_ok()
     assert gitml_lock(root) == theirs.stages
 
@@ -76,6 +77,7 @@ def repro_as_dvc(dvc: Oracle, root: Path) -> None:
 def refused_by_dvc(dvc: Oracle, root: Path) -> None:
     theirs = dvc.repro(root)
     assert theirs.code != 0 and "Running stage" not in theirs.out, ("DVC ran it", theirs.out)
+    check_schema_agrees(root / "gitml.yaml", theirs)
 
 
 def status() -> dict[str, list[dict[str, str]]]:

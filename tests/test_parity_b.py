@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from tests.conftest import run_cli, snapshot, write
-from tests.dvc_oracle import Oracle, comparable, make_oracle
+from tests.dvc_oracle import Oracle, check_schema_agrees, comparable, make_oracle
 
 
 @pytest.fixture(scope="session")
@@ -33,6 +33,7 @@ def repro(
         write(root / name.replace("__", "/"), text)
     theirs = dvc.repro(root, wdirs=wdirs)
     assert theirs.code == 0, f"DVC refused it: {theirs.err}"
+    check_schema_agrees(root / "gitml.yaml", theirs)
     result = run_cli("repro")
     assert result.code == 0, result.err
     lock = yaml.safe_load((root / "gitml.lock").read_text(encoding="utf-8"))
@@ -53,6 +54,7 @@ def refused(dvc: Oracle, root: Path, pipeline: str, **files: str) -> str:
         write(root / name.replace("__", "/"), text)
     theirs = dvc.repro(root)
     assert theirs.code != 0 and "Running stage" not in theirs.out, ("DVC ran it", theirs.out)
+    check_schema_agrees(root / "gitml.yaml", theirs)
     before = snapshot(root)
     result = run_cli("repro")
     assert result.code == 2, result.err

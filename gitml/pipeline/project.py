@@ -10,7 +10,7 @@ from gitml import tracked, yamlio
 from gitml.constants import PIPELINE_FILE
 from gitml.errors import BadInputError
 from gitml.paths import check_relpath
-from gitml.pipeline import template
+from gitml.pipeline import shape, template
 from gitml.pipeline.dag import Dag, build
 from gitml.pipeline.params import DEFAULT_PARAMS, read_params
 from gitml.pipeline.stage import load_stages
@@ -50,12 +50,20 @@ def load_dag(repo: Repo, raw: bytes | None = None) -> Dag:
     """
     path = pipeline_path(repo)
     if raw is not None:
-        doc = yamlio.loads(raw, where=PIPELINE_FILE, schema_name="pipeline", yaml12=True) or {}
+        doc = yamlio.loads(
+            raw, where=PIPELINE_FILE, schema_name="pipeline", yaml12=True, precheck=shape.problem
+        )
+        doc = doc or {}
     elif not os.path.exists(path):
         return Dag({}, {})
     else:
         doc = yamlio.load_file(
-            path, schema_name="pipeline", memo=repo.state, where=PIPELINE_FILE, yaml12=True
+            path,
+            schema_name="pipeline",
+            memo=repo.state,
+            where=PIPELINE_FILE,
+            yaml12=True,
+            precheck=shape.problem,
         )
         doc = doc or {}
     defaults = None
