@@ -15,7 +15,7 @@ from gitml.repo import Repo
 
 @dataclass(frozen=True)
 class PlotDecl:
-    path: str
+    path: str  # the file; or the plot id, when y maps files to columns
     props: dict[str, Any] = field(default_factory=dict)  # x, y, title, template, ...
 
 
@@ -52,9 +52,9 @@ def declared(repo: Repo) -> Declared:
 
 
 def _plots(item: Any) -> list[tuple[tuple[str, str], PlotDecl]]:
-    """A top-level plot: `path`, `{path: props}` or DVC's `{id: {y: {file: column, ...}}}`
-    (one series source per file, titled by the id); keyed by (id, file), so several plots
-    of one file are all drawn."""
+    """A top-level plot: `path`, `{path: props}` or DVC's `{id: {y: {file: column(s), ...}}}`
+    (one chart titled by the id, a series per file and column; x may name a column per
+    file too); keyed by (id, file), so several plots of one file are all drawn."""
     if isinstance(item, str):
         path = check_relpath(item, where="gitml.yaml: plots")
         return [((path, path), PlotDecl(path))]
@@ -62,15 +62,14 @@ def _plots(item: Any) -> list[tuple[tuple[str, str], PlotDecl]]:
         return []
     ((plot_id, props),) = item.items()
     props = dict(props or {})
-    target = props.pop("y", None)
-    if not isinstance(target, dict):  # the id is the file
-        if target is not None:
-            props["y"] = target
+    if not isinstance(props.get("y"), dict):  # the id is the file
         path = check_relpath(str(plot_id), where="gitml.yaml: plots")
         return [((str(plot_id), path), PlotDecl(path, props))]
     props.setdefault("title", str(plot_id))
-    found = []
-    for file, column in target.items():
-        path = check_relpath(str(file), where=f"gitml.yaml: plot {plot_id}")
-        found.append(((str(plot_id), path), PlotDecl(path, {**props, "y": column})))
-    return found
+    for key in ("x", "y"):
+        if isinstance(props.get(key), dict):
+            props[key] = {
+                check_relpath(str(file), where=f"gitml.yaml: plot {plot_id}"): column
+                for file, column in props[key].items()
+            }
+    return [((str(plot_id), ""), PlotDecl(str(plot_id), props))]

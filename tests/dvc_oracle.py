@@ -61,9 +61,9 @@ class Oracle:
             timeout=300,
         )  # fmt: skip
 
-    def repro(self, src: Path, *args: str, wdirs: dict[str, str] | None = None) -> DvcRun:
-        """`dvc repro` on a copy of the gitml project at `src` (a new folder each call).
-        `wdirs` (stage -> wdir) rebases what dvc.lock records relative to a stage's wdir."""
+    def project(self, src: Path) -> Path:
+        """A new DVC project (no SCM) holding a copy of the gitml project at `src`, its
+        gitml.yaml as dvc.yaml."""
         root = Path(tempfile.mkdtemp(prefix="dvc-", dir=self.scratch))
         for entry in src.iterdir():
             if entry.name in GITML_ONLY or entry.name.endswith(".gitml"):
@@ -75,6 +75,12 @@ class Oracle:
                 shutil.copy2(entry, target)
         (root / ".dvc").mkdir()
         (root / ".dvc" / "config").write_text("[core]\n    no_scm = True\n")
+        return root
+
+    def repro(self, src: Path, *args: str, wdirs: dict[str, str] | None = None) -> DvcRun:
+        """`dvc repro` on a copy of the gitml project at `src` (a new folder each call).
+        `wdirs` (stage -> wdir) rebases what dvc.lock records relative to a stage's wdir."""
+        root = self.project(src)
         proc = self.run(root, "repro", *args)
         lock = root / "dvc.lock"
         stages: dict[str, Any] = {}

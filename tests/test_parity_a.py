@@ -351,9 +351,9 @@ metrics:
 
 
 def test_plot_with_y_from_several_files(repo: Path) -> None:
-    """issue 12 item 16: `y: {hist.json: loss, other.json: loss}` (DVC draws both files under
-    plot id 'loss') no longer crashes metrics show / params diff / plots show, and a second
-    plot of hist.json is drawn too."""
+    """issue 12 item 16: `y: {hist.json: loss, other.json: loss}` (DVC draws both files in
+    one chart, plot id 'loss') no longer crashes metrics show / params diff / plots show, and
+    a second plot of hist.json is drawn too."""
     write(repo / "gitml.yaml", MULTI_PLOTS)
     write(repo / "hist.json", '[{"loss": 1, "acc": 0.5}, {"loss": 0.5, "acc": 0.7}]')
     write(repo / "other.json", '[{"loss": 2}, {"loss": 1}]')
@@ -365,8 +365,4 @@ def test_plot_with_y_from_several_files(repo: Path) -> None:
     res = run_cli("plots", "show", "-o", str(repo / "pl"), "--json")
     assert res.code == 0, res.err
     drawn = [(p["path"], p["title"], p["y"]) for p in json.loads(res.out)["plots"]]
-    assert drawn == [
-        ("hist.json", "loss", "loss"),
-        ("other.json", "loss", "loss"),
-        ("hist.json", "hist.json", "acc"),
-    ]
+    assert drawn == [("loss", "loss", "loss"), ("hist.json", "hist.json", "acc")]

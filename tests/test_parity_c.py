@@ -5,12 +5,24 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from cdp import Browser
 
-from tests.conftest import run_cli, snapshot, write
-from tests.dvc_oracle import PUBLISHED, schema_errors
+from tests.conftest import git, run_cli, snapshot, write
+from tests.dvc_oracle import PUBLISHED, Oracle, make_oracle, schema_errors
+from tests.test_plots_browser import CHROMIUM, check_page, needs_chromium
+
+
+@pytest.fixture(scope="session")
+def dvc_oracle(tmp_path_factory: pytest.TempPathFactory) -> Oracle:
+    return make_oracle(tmp_path_factory)
+
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -143,3 +155,146 @@ def test_schemas_folder_is_the_documented_home() -> None:
     assert sorted(os.listdir(ROOT / "schemas")) == sorted(os.listdir(ROOT / "gitml" / "schemas"))
     docs = (ROOT / "docs" / "formats.md").read_text()
     assert "schemas/pipeline.json" in docs and "not yet by the editor" not in docs
+
+
+# --- item 16: a plot of several files is one chart, a series per file and column ----------
+
+SEVERAL = """\
+stages:
+  s:
+    cmd: echo hi
+plots:
+  - loss:
+      y:
+        logs/hist.json: [loss, acc]
+        logs/other.json: loss
+  - both:
+      x: {logs/hist.json: step, logs/other.json: epoch}
+      y: {logs/hist.json: loss, logs/other.json: loss}
+  - same:
+      x: step
+      y: {logs/hist.json: loss, logs/other.json: loss}
+  - logs/hist.json:
+      y: [loss, acc]
+"""
+HIST = '[{"step": 0, "loss": 1, "acc": 0.5}, {"step": 1, "loss": 0.5, "acc": 0.7}]'
+OTHER = '[{"step": 0, "epoch": 5, "loss": 2}, {"step": 1, "epoch": 6, "loss": 1}, {"epoch": 7}]'
+
+
+def several_files(root: Path) -> None:
+    write(root / "gitml.yaml", SEVERAL)
+    write(root / "logs/hist.json", HIST)
+    write(root / "logs/other.json", OTHER.replace(', {"epoch": 7}', ""))
+
+
+def gitml_plots(root: Path, *args: str) -> dict[str, dict[str, Any]]:
+    res = run_cli("plots", *args, "-o", str(root / "out"), "--json")
+    assert res.code == 0, res.err
+    return {p["path"]: p for p in json.loads(res.out)["plots"]}
+
+
+def dvc_plots(dvc: Oracle, root: Path) -> dict[str, dict[str, Any]]:
+    """`dvc plots show --json` of a copy: per plot id, points per (rev, legend name), axes."""
+    proc = dvc.run(dvc.project(root), "plots", "show", "--json")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert not doc.get("errors"), doc["errors"]
+    out = {}
+    for plot_id, (plot,) in doc["data"].items():
+        content = plot["content"]
+        values = content["data"]["values"]
+        key = next(k for k in ("filename::field", "filename", "field") if k in values[0])
+        out[plot_id] = {
+            "series": Counter((v["rev"], v[key]) for v in values),
+            "x": content["encoding"]["x"]["title"],
+            "y": content["layer"][0]["encoding"]["y"]["title"],
+        }
+    return out
+
+
+def test_plot_of_several_files_is_one_chart_as_dvc_draws_it(dvc_oracle: Oracle, repo: Path) -> None:
+    """issue 12 item 16: `y: {file: column(s)}` is one chart with a series per file and
+    column; x a column or `{file: column}`; legend names and axis titles as `dvc plots show`
+    (run on the same files) gives them."""
+    several_files(repo)
+    ours = gitml_plots(repo, "show")
+    theirs = dvc_plots(dvc_oracle, repo)
+    assert list(ours) == list(theirs) == ["loss", "both", "same", "logs/hist.json"]
+    for plot_id, plot in ours.items():
+        series = Counter({(s["rev"], s["name"]): s["points"] for s in plot["series"]})
+        assert series == theirs[plot_id]["series"], plot_id
+        assert (plot["x"], plot["y"]) == (theirs[plot_id]["x"], theirs[plot_id]["y"]), plot_id
+        assert plot["notes"] == []
+    assert [s["name"] for s in ours["loss"]["series"]] == [
+        "hist.json::loss", "hist.json::acc", "other.json::loss",
+    ]  # fmt: skip
+    html = (repo / "out/index.html").read_text()
+    section = html.split('id="plot-0"')[1].split("</section>")[0]
+    assert section.count('class="series"') == 3 and section.count("<svg") == 1
+    assert "<title>other.json::loss</title>" in section
+
+
+def test_plots_diff_draws_each_revision_of_each_file(repo: Path) -> None:
+    """issue 12 item 16: `plots diff` of a chart of several files: a series per revision and
+    file (as DVC's colour per revision and dash per file), named by both."""
+    several_files(repo)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "plots")
+    write(repo / "logs/other.json", OTHER)  # a third row, with no loss: not drawn
+    write(repo / "logs/hist.json", HIST.replace("]", ', {"step": 2, "loss": 0.2, "acc": 0.9}]'))
+    plot = gitml_plots(repo, "diff")["same"]
+    assert [(s["rev"], s["name"], s["points"]) for s in plot["series"]] == [
+        ("HEAD", "hist.json", 2),
+        ("HEAD", "other.json", 2),
+        ("workspace", "hist.json", 3),
+        ("workspace", "other.json", 2),
+    ]
+    assert plot["points"] == {"HEAD": 4, "workspace": 5}
+    html = (repo / "out/index.html").read_text()
+    section = html.split('id="plot-2"')[1].split("</section>")[0]
+    for title in ("HEAD hist.json", "HEAD other.json", "workspace hist.json"):
+        assert f"<title>{title}</title>" in section
+    assert section.count('stroke-dasharray="8 8"') == 2  # the second file, at both revisions
+
+
+def test_x_and_y_sources_must_pair_up(repo: Path) -> None:
+    """issue 12 item 16: two x sources for three y sources is DVC's "Cannot have different
+    number of x and y data sources": a note on that plot, the others still drawn."""
+    several_files(repo)
+    write(
+        repo / "gitml.yaml",
+        SEVERAL.replace(
+            "y: {logs/hist.json: loss, logs/other.json: loss}\n  - same",
+            "y: {logs/hist.json: [loss, acc], logs/other.json: loss}\n  - same",
+        ),
+    )
+    plots = gitml_plots(repo, "show")
+    assert plots["both"]["notes"] == [
+        "cannot have different number of x and y data sources (2 x and 3 y, as DVC)"
+    ]
+    assert plots["both"]["points"] == {} and plots["loss"]["points"] == {"workspace": 6}
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    assert CHROMIUM is not None
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
+        started = Browser(CHROMIUM, Path(profile))
+        try:
+            yield started
+        finally:
+            started.close()
+
+
+@needs_chromium
+def test_several_files_chart_shows_every_series_in_a_browser(chromium: Browser, repo: Path) -> None:
+    """issue 12 item 16: in headless Chromium the chart of two files shows both lines, each
+    with its own colour on screen, and the legend names both files."""
+    several_files(repo)
+    gitml_plots(repo, "show")
+    report = check_page(chromium, repo / "out/index.html")
+    assert report.problems == []
+    drawn = {p["heading"]: p for p in report.plots}
+    same = drawn["same"]["series"]
+    assert [(s["rev"], s["marks"]) for s in same] == [("hist.json", 2), ("other.json", 2)]
+    assert len({s["color"] for s in same}) == 2
