@@ -91,6 +91,9 @@ def _render(repo: Repo, revs: tuple[str, ...], out: str) -> PlotsResult:
     return PlotsResult(path, revs, tuple(plot for plot, _ in drawn))
 
 
+Drawn = dict[tuple[int, int], tuple[list[plotdata.Value], list[plotdata.Value]]]
+
+
 def _plot(
     decl: PlotDecl, readers: Sequence[RevisionReader], colors: dict[str, str]
 ) -> tuple[RenderedPlot, plotpage.Section]:
@@ -99,7 +102,6 @@ def _plot(
     found, problem = plotsources.sources(decl.path, props, template)
     files = list(dict.fromkeys(f for s in found for f in (s.file, s.x_file) if f))
     tables, missing = _tables(files, readers)
-    several = len(found) > 1
     notes = [problem] if problem else []
     notes += [
         f"{f}: not found at {rev}" if len(files) > 1 else f"not found at {rev}"
@@ -107,50 +109,13 @@ def _plot(
     ]
     if template == "confusion" and isinstance(props.get("y"), list) and len(props["y"]) > 1:
         notes.append(f"only the first y column is drawn ({props['y'][0]})")
-    got: dict[tuple[int, int], tuple[list[plotdata.Value], list[plotdata.Value]]] = {}
-    axes_of: list[plotdata.Axes | None] = []
-    for k, source in enumerate(found):
-        joined = _joined(source, readers, tables, notes)
-        axes = plotdata.choose_axes(joined.values(), template, source.x, source.y)
-        axes_of.append(axes)
-        for r, reader in enumerate(readers):
-            if reader.rev not in joined:
-                continue
-            xy = (
-                plotdata.extract(joined[reader.rev], axes, template)
-                if axes
-                else "no numeric column"
-            )
-            if isinstance(xy, str):
-                notes.append(f"{reader.rev}: {f'{source.file}: ' if several else ''}{xy}")
-            else:
-                got[(r, k)] = xy
+    got, axes_of = _extract(found, readers, tables, template, notes)
     resolved = tuple(
         plotsources.Source(s.file, a.y if a else s.y, s.x_file, s.x)
         for s, a in zip(found, axes_of, strict=True)
     )
-    names = plotsources.names(resolved)
-    series: list[plotting.Series] = []
-    counts: list[dict[str, Any]] = []
-    for i, ((r, k), (xs, ys)) in enumerate(sorted(got.items())):
-        rev = readers[r].rev
-        if several:
-            name = names[k] if len(readers) == 1 else f"{rev} {names[k]}"
-            dash = plotsources.DASHES[k % len(plotsources.DASHES)] if template == "linear" else ""
-            line = plotting.Series(rev, plotting.color(i), tuple(xs), tuple(ys), name, dash)
-        else:
-            line = plotting.Series(rev, colors[rev], tuple(xs), tuple(ys))
-        series.append(line)
-        counts.append(
-            {
-                "rev": rev,
-                "name": names[k],
-                "file": found[k].file,
-                "y": resolved[k].y,
-                "points": len(xs),
-            }
-        )
-    if several:
+    series, counts = _series(resolved, got, readers, colors, template)
+    if len(found) > 1:
         x, y = plotsources.axis_labels(resolved)
     else:
         axes = axes_of[0] if axes_of else None
@@ -168,9 +133,63 @@ def _plot(
         points[count["rev"]] = points.get(count["rev"], 0) + count["points"]
     rendered = RenderedPlot(
         decl.path, template, chart.title, x, y, points, tuple(dict.fromkeys(r for r, _ in missing)),
-        tuple(notes), tuple(counts), several,
+        tuple(notes), tuple(counts), len(found) > 1,
     )  # fmt: skip
     return rendered, plotpage.Section(decl.path, tuple(notes), plotting.svg(chart))
+
+
+def _extract(
+    found: Sequence[plotsources.Source],
+    readers: Sequence[RevisionReader],
+    tables: dict[tuple[str, str], plotdata.Table],
+    template: plotdata.Template,
+    notes: list[str],
+) -> tuple[Drawn, list[plotdata.Axes | None]]:
+    """(xs, ys) by (revision index, source index), and the axes chosen for each source."""
+    got: Drawn = {}
+    axes_of: list[plotdata.Axes | None] = []
+    for k, source in enumerate(found):
+        joined = _joined(source, readers, tables, notes)
+        axes = plotdata.choose_axes(joined.values(), template, source.x, source.y)
+        axes_of.append(axes)
+        for r, reader in enumerate(readers):
+            if reader.rev not in joined:
+                continue
+            table = joined[reader.rev]
+            xy = plotdata.extract(table, axes, template) if axes else "no numeric column"
+            if isinstance(xy, str):
+                notes.append(f"{reader.rev}: {f'{source.file}: ' if len(found) > 1 else ''}{xy}")
+            else:
+                got[(r, k)] = xy
+    return got, axes_of
+
+
+def _series(
+    resolved: Sequence[plotsources.Source],
+    got: Drawn,
+    readers: Sequence[RevisionReader],
+    colors: dict[str, str],
+    template: plotdata.Template,
+) -> tuple[list[plotting.Series], list[dict[str, Any]]]:
+    """The chart's series, revision by revision; of several sources, each its own colour,
+    named `file::column` (and the revision when several), lines dashed per source as DVC's."""
+    names = plotsources.names(tuple(resolved))
+    series: list[plotting.Series] = []
+    counts: list[dict[str, Any]] = []
+    for i, ((r, k), (xs, ys)) in enumerate(sorted(got.items())):
+        rev = readers[r].rev
+        if len(resolved) > 1:
+            name = names[k] if len(readers) == 1 else f"{rev} {names[k]}"
+            dash = plotsources.DASHES[k % len(plotsources.DASHES)] if template == "linear" else ""
+            line = plotting.Series(rev, plotting.color(i), tuple(xs), tuple(ys), name, dash)
+        else:
+            line = plotting.Series(rev, colors[rev], tuple(xs), tuple(ys))
+        series.append(line)
+        source = resolved[k]
+        counts.append(
+            {"rev": rev, "name": names[k], "file": source.file, "y": source.y, "points": len(xs)}
+        )
+    return series, counts
 
 
 def _joined(
