@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import yaml
@@ -64,6 +65,7 @@ _Loader12.add_constructor("tag:yaml.org,2002:int", _construct_int12)
 
 
 ValidationMemo = schema.ValidationMemo
+Precheck = Callable[[Any], schema.Problem | None]  # data -> (json path, message) or None
 
 
 def load_file(
@@ -73,17 +75,21 @@ def load_file(
     memo: ValidationMemo | None = None,
     where: str | None = None,
     yaml12: bool = False,
+    precheck: Precheck | None = None,
 ) -> Any:
     """Safe-load the YAML at `path`; validate against `schema_name`; errors as where:line
     (`where` defaults to `path`; callers pass the repo-relative name). `yaml12`: resolve
-    plain scalars by YAML 1.2 (DVC's rules for dvc.yaml, params and vars files)."""
+    plain scalars by YAML 1.2 (DVC's rules for dvc.yaml, params and vars files). `precheck`
+    runs before the schema, so that its clearer message wins for what both would refuse."""
     where = where or path
     try:
         with open(path, "rb") as f:
             raw = f.read()
     except OSError as e:
         raise BadInputError(f"{where}: cannot read ({e.strerror})") from e
-    return loads(raw, where=where, schema_name=schema_name, memo=memo, yaml12=yaml12)
+    return loads(
+        raw, where=where, schema_name=schema_name, memo=memo, yaml12=yaml12, precheck=precheck
+    )
 
 
 def loads(
@@ -93,6 +99,7 @@ def loads(
     schema_name: str | None = None,
     memo: ValidationMemo | None = None,
     yaml12: bool = False,
+    precheck: Precheck | None = None,
 ) -> Any:
     """Like load_file, for bytes already read (e.g. a blob at a Git revision)."""
     try:
@@ -106,7 +113,8 @@ def loads(
     key = hash_bytes(schema.schema_text(schema_name).encode() + b"\0" + rules + raw)
     if memo is not None and memo.is_valid(key):
         return data
-    problem = schema.first_problem(data, schema_name)
+    problem = precheck(data) if precheck is not None else None
+    problem = problem or schema.first_problem(data, schema_name)
     if problem is not None:
         json_path, message = problem
         raise BadInputError(f"{where}:{_line_of(text, json_path)}: {message}")
