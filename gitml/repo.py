@@ -31,6 +31,8 @@ class Repo:
     lock_wait: repolock.Wait = field(default_factory=repolock.Wait, compare=False)
     # untracked `*.gitml` files that are not valid pointers, skipped: path -> why (cli/ warns)
     skipped: dict[str, str] = field(default_factory=dict, compare=False)
+    # the work tree's `*.gitml` files, while a read-only command keeps them (tracked.py)
+    listing: list[tuple[str, bool]] | None = field(default=None, compare=False)
 
     @property
     def gitml_dir(self) -> str:

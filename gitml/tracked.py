@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from gitml import scm, yamlio
 from gitml.constants import POINTER_SUFFIX
@@ -28,8 +29,24 @@ def pointer_files(repo: Repo) -> list[str]:
 
 def _pointer_files(repo: Repo) -> list[tuple[str, bool]]:
     """(path, tracked by Git?) of every `*.gitml` file in the work tree."""
+    if repo.listing is not None:
+        return repo.listing
     found = scm.ls_files_tracked(repo.root, f"*{POINTER_SUFFIX}")
     return [(rel, known) for rel, known in found if os.path.isfile(repo.abspath(rel))]
+
+
+@contextlib.contextmanager
+def listed_once(repo: Repo) -> Iterator[None]:
+    """Inside, the pointer files are listed by one `git ls-files`, not one per reader (the
+    pipeline's and the command's): for read-only commands, which write no pointer."""
+    if repo.listing is not None:
+        yield
+        return
+    repo.listing = _pointer_files(repo)
+    try:
+        yield
+    finally:
+        repo.listing = None
 
 
 def load_pointer(repo: Repo, rel: str) -> Pointer:

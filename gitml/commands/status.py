@@ -51,6 +51,17 @@ def status(
     total: Progress | None = None,
 ) -> StatusResult:
     """Compare every tracked output in the workspace with its pointer (read-only)."""
+    with tracked.listed_once(repo):
+        return _status(repo, targets, progress=progress, total=total)
+
+
+def _status(
+    repo: Repo,
+    targets: Sequence[str],
+    *,
+    progress: Progress | None = None,
+    total: Progress | None = None,
+) -> StatusResult:
     hasher = Hasher(repo.root, repo.state, repo.ignore, progress=progress, total=total)
     stage_targets, path_targets = _split_targets(repo, targets)
     stages = stale_stages(repo, stage_targets) if stage_targets or not targets else ()
