@@ -90,7 +90,7 @@ def _tracked_now(repo: Repo) -> set[str] | None:
 
     try:
         paths = {p.out_rel(o) for p in load_all(repo) for o in p.outs}
-        paths |= {e.path for sl in lockfile.load(repo.root).values() for e in sl.outs}
+        paths |= {e.path for sl in lockfile.load(repo.root, repo.state).values() for e in sl.outs}
         paths |= {o.path for stage in load_dag(repo).stages.values() for o in stage.outs}
     except GitmlError:
         return None

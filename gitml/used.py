@@ -62,7 +62,7 @@ def workspace_outputs(repo: Repo, targets: Sequence[str] = ()) -> list[Output]:
     ]
     stage_outs = [
         (o[0], o[1], name, f"{LOCK_FILE_NAME} (stage '{name}')")
-        for name, o in _lock_outputs(lockfile.load(repo.root))
+        for name, o in _lock_outputs(lockfile.load(repo.root, repo.state))
     ]
     every = [o[:3] for o in _disjoint(pointer_outs + stage_outs)]
     if not targets:

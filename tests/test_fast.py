@@ -80,13 +80,16 @@ def both(*args: str) -> tuple[tuple[int | None, str, str], tuple[int, str, str]]
         ["status"],
         ["repro"],
         ["hook", "pre-commit"],
-        ["hook", "post-checkout", "0" * 40, "0" * 40, "1"],
+        ["hook", "post-checkout", "FIRST", "HEAD", "1"],
         ["-q", "status", "--json"],
     ],
 )
 def test_hot_commands_import_no_heavy_library(project: Path, args: list[str]) -> None:
     """issue 19 item 1 (done when): status, a no-op repro and the pre-commit and
-    post-checkout hooks import neither click nor jsonschema, networkx, fsspec, tqdm."""
+    post-checkout hooks (a branch switch that changes no data) import neither click nor
+    jsonschema, networkx, fsspec, tqdm."""
+    revs = git(project, "rev-list", "--reverse", "HEAD").split()
+    args = [{"FIRST": revs[0], "HEAD": revs[-1]}.get(a, a) for a in args]
     run_cli(*args)  # the state database now knows every file: the next run reads, only
     loaded, proc = imported(project, *args)
     assert proc.returncode == 0, proc.stderr[-2000:]
