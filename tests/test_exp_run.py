@@ -62,6 +62,10 @@ def ran(repo: Path) -> list[str]:
 
 @pytest.fixture
 def pipe(repo: Path) -> Path:
+    return make_pipe(repo)
+
+
+def make_pipe(repo: Path) -> Path:
     """A committed two-stage pipeline that reads params.yaml (lr, sleep)."""
     write(repo / "train.py", TRAIN)
     write(repo / "evaluate.py", EVALUATE)
