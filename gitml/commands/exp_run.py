@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+import os
+import subprocess
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from gitml import atomic
 from gitml.commands.repro import Event, Options, ReproResult, repro
+from gitml.errors import GitmlError
 from gitml.experiments import changes, runall
 from gitml.experiments.queue import QueueEntry
 from gitml.experiments.refs import ExpRef
@@ -50,16 +54,15 @@ def exp_run(
     asked, then) run the whole queue, `jobs` at a time, in temporary worktrees."""
     result = ExpRunResult()
     asked = bool(set_params or targets or name or message or queue)
+    reproduce = functools.partial(reproduce_in_worktree, force=options.force)
     if run_all and not asked:
-        result.ran = runall.run_all(repo.root, jobs, force=options.force, on_event=on_queue_event)
+        result.ran = runall.run_all(repo.root, reproduce, jobs, on_event=on_queue_event)
         return result
     the_plan = plan(repo.root, set_params, name)
     if queue or run_all or the_plan.is_grid:
         result.queued = queue_all(repo.root, the_plan, targets, message)
         if run_all:
-            result.ran = runall.run_all(
-                repo.root, jobs, force=options.force, on_event=on_queue_event
-            )
+            result.ran = runall.run_all(repo.root, reproduce, jobs, on_event=on_queue_event)
         return result
     exp_name, _ = the_plan.runs[0]
     for rel, data in the_plan.new_texts[0].items():
@@ -72,3 +75,50 @@ def exp_run(
         found = changes.workspace(repo.root)
         result.experiment = record(repo.root, the_plan.baseline, exp_name, found, message)
     return result
+
+
+def reproduce_in_worktree(
+    wt: str, entry: QueueEntry, log: BinaryIO, on_pgid: Callable[[int], None], *,
+    force: bool = False,
+) -> None:
+    """`gitml checkout` then `gitml repro` in a queued run's worktree, in this process (a
+    thread per run: no interpreter start-up per experiment); each stage cmd runs in its own
+    process group (told to `on_pgid`: a rerun after kill -9 ends what is left of it) with
+    GITML_EXP_NAME set, its output appended to `log`."""
+    from gitml.commands.checkout import checkout
+    from gitml.commands.repro import StageRun
+
+    repo = Repo(wt)
+    env = dict(os.environ, GITML_EXP_NAME=entry.name)
+
+    def say(text: str) -> None:
+        log.write(text.encode("utf-8", "replace") + b"\n")
+        log.flush()
+
+    def runner(cmd: str, cwd: str, capture: bool) -> tuple[int, str]:
+        proc = subprocess.Popen(
+            cmd, shell=True, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log,
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        on_pgid(proc.pid)
+        return proc.wait(), ""
+
+    def show(event: StageRun) -> None:
+        if event.action == "running":
+            say(f"Running stage '{event.name}':\n> {event.cmd}")
+        elif event.action in ("restored", "unchanged", "blocked"):
+            say(f"Stage '{event.name}': {event.action}")
+        if event.error:
+            say(f"error: {event.error}")
+
+    say("$ gitml checkout")
+    try:
+        for path, _ in checkout(repo).missing:
+            say(f"warning: {path} is not in the cache")
+    except GitmlError as e:
+        say(f"warning: checkout: {e}")
+    say(f"$ gitml repro {' '.join(entry.targets)}".rstrip())
+    result = repro(repo, entry.targets, options=Options(force=force), runner=runner,
+                   on_event=show)
+    if not result.ok:
+        raise GitmlError(f"experiment '{entry.name}' failed: a stage failed")

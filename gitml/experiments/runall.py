@@ -3,7 +3,7 @@
 Each run: claim the entry (flock), clean what a dead earlier runner left, `git worktree add
 --detach` at the queued commit under `.gitml/tmp/exps/<id>/wt`, point its cache at the main
 repository's (`cache.dir` in its config.local.yaml: one cache and one run cache), `gitml
-checkout` and `gitml repro` there as subprocesses writing the run's `log`, then record the
+checkout` and `gitml repro` there (in a thread; stage cmds write the run's `log`), record the
 experiment (the commit first, then its create-only ref), then drop the queue ref, then the
 worktree. kill -9 at any point leaves nothing half-made: a rerun sees the flock free, kills
 what the dead run left running, and runs the entry again (or only drops its queue ref when
@@ -16,13 +16,12 @@ import contextlib
 import os
 import shutil
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from gitml import gitrefs, scm
 from gitml.errors import GitmlError
@@ -42,20 +41,24 @@ class RunResult:
 
 
 Event = Callable[[str, QueueEntry], None]  # ("start"|"done"|"failed", entry)
+# (worktree, entry, log, on_pgid): check out and reproduce there, cmds' output to `log`,
+# each cmd's process group told to `on_pgid`; raises GitmlError when a stage failed
+Reproduce = Callable[[str, QueueEntry, BinaryIO, Callable[[int], None]], None]
 
 
 def run_all(
-    root: str, jobs: int = 1, *, force: bool = False, on_event: Event | None = None
+    root: str, reproduce: Reproduce, jobs: int = 1, *, on_event: Event | None = None
 ) -> list[RunResult]:
-    """Run every queued entry (oldest first), `jobs` at a time."""
+    """Run every queued entry (oldest first), `jobs` at a time (threads: the work is in the
+    stage cmds, subprocesses)."""
     todo = [e for e in queue.entries(root) if e.state in ("queued", "running")]
     with ThreadPoolExecutor(max(1, jobs)) as pool:
-        futures = [pool.submit(run_one, root, e, force=force, on_event=on_event) for e in todo]
+        futures = [pool.submit(run_one, root, e, reproduce, on_event=on_event) for e in todo]
         return [f.result() for f in futures]
 
 
 def run_one(
-    root: str, entry: QueueEntry, *, force: bool = False, on_event: Event | None = None
+    root: str, entry: QueueEntry, reproduce: Reproduce, *, on_event: Event | None = None
 ) -> RunResult:
     with queue.claim(root, entry.id) as mine:
         if not mine or not gitrefs.exists(root, queue.QUEUE + entry.id):
@@ -71,7 +74,7 @@ def run_one(
         queue.write_state(root, entry.id, queue.state_of(
             entry, "running", pid=os.getpid(), started=started))
         try:
-            sha = _run(root, entry, force, started)
+            sha = _run(root, entry, reproduce, started)
         except GitmlError as e:
             _log(root, entry.id, f"error: {e}\n")
             _finish(root, entry, "failed", started=started, error=str(e))
@@ -84,7 +87,8 @@ def run_one(
         return RunResult(entry, "done", sha)
 
 
-def _run(root: str, entry: QueueEntry, force: bool, started: float) -> str:
+def _run(root: str, entry: QueueEntry, reproduce: Reproduce, started: float) -> str:
+    from gitml import gitobjects
     from gitml.experiments.record import record
 
     folder = queue.run_dir(root, entry.id)
@@ -92,14 +96,14 @@ def _run(root: str, entry: QueueEntry, force: bool, started: float) -> str:
     with _GIT_WORKTREES:
         scm.run(root, "worktree", "add", "--detach", "--quiet", wt, entry.sha)
     _share_cache(root, wt)
-    env = dict(os.environ, GITML_EXP_NAME=entry.name)
-    gitml = [sys.executable, "-m", "gitml"]
-    _child(root, entry, [*gitml, "checkout", "--quiet"], wt, env, started, check=False)
-    repro = [*gitml, "repro", *(["--force"] if force else []), *entry.targets]
-    _child(root, entry, repro, wt, env, started, check=True)
-    found = changes.workspace(wt)
-    from gitml import gitobjects
 
+    def on_pgid(pgid: int) -> None:
+        queue.write_state(root, entry.id, queue.state_of(
+            entry, "running", pid=os.getpid(), pgid=pgid, started=started))
+
+    with open(os.path.join(folder, "log"), "ab") as log:
+        reproduce(wt, entry, log, on_pgid)
+    found = changes.workspace(wt)
     found.update(changes.of_paths(wt, gitobjects.changed_paths(root, entry.baseline, entry.sha)))
     return record(root, entry.baseline, entry.name, found, entry.message).sha
 
@@ -122,27 +126,6 @@ def _share_cache(root: str, wt: str) -> None:
         section["dir"] = cache_root
 
     config.edit(wt, change, local=True)
-
-
-def _child(
-    root: str, entry: QueueEntry, cmd: list[str], cwd: str, env: dict[str, str],
-    started: float, *, check: bool,
-) -> None:
-    """Run `cmd` in its own process group (so a rerun can end what a dead runner left),
-    its output appended to the run's log."""
-    path = os.path.join(queue.run_dir(root, entry.id), "log")
-    with open(path, "ab") as log:
-        log.write(f"$ gitml {' '.join(cmd[3:])}\n".encode())
-        log.flush()
-        proc = subprocess.Popen(
-            cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log,
-            stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        queue.write_state(root, entry.id, queue.state_of(
-            entry, "running", pid=os.getpid(), pgid=proc.pid, started=started))
-        code = proc.wait()
-    if check and code != 0:
-        raise GitmlError(f"experiment '{entry.name}' failed: gitml repro exited with {code}")
 
 
 def _log(root: str, id_: str, text: str) -> None:
