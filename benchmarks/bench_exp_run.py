@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -24,6 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
+CPU: list[float] = []
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STAGE = "python3 -c \"import yaml; p = yaml.safe_load(open('params.yaml')); {body}\""
 PIPELINE = """\
@@ -47,10 +49,14 @@ ONE = STAGE.format(
 
 
 def sh(argv: list[str], cwd: Path, env: dict[str, str], timeout: float = 900) -> float:
+    """Wall seconds of `argv` (its CPU seconds, children included, go to CPU[-1])."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True,
                           timeout=timeout, check=False)
     took = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
     return took
@@ -70,17 +76,21 @@ def setup(tool: str, cmd: list[str], folder: Path, env: dict[str, str], sleep: i
     return repo
 
 
-def overhead(tool: str, cmd: list[str], folder: Path, env: dict[str, str], reps: int) -> tuple[
-    float, float
-]:
-    """Median seconds of `repro` (param edited by hand) and of `exp run -S`."""
+def overhead(
+    tool: str, cmd: list[str], folder: Path, env: dict[str, str], reps: int
+) -> tuple[float, float, float, float]:
+    """Medians of `repro` (param edited by hand) and `exp run -S` seconds, and the medians
+    of their paired differences: wall and CPU (the CPU one is the steadier on a busy box)."""
     repo = setup(tool, cmd, folder, env, sleep=0)
-    plain, exp = [], []
+    plain, exp, wall, cpu = [], [], [], []
     for i in range(1, reps + 1):
         (repo / "params.yaml").write_text(f"x: {1000 + i}\nsleep: 0\n")
         plain.append(sh([*cmd, "repro"], repo, env))
         exp.append(sh([*cmd, "exp", "run", "-S", f"x={2000 + i}"], repo, env))
-    return statistics.median(plain), statistics.median(exp)
+        wall.append(exp[-1] - plain[-1])
+        cpu.append(CPU[-1] - CPU[-2])
+    return (statistics.median(plain), statistics.median(exp), statistics.median(wall),
+            statistics.median(cpu))
 
 
 def queue(tool: str, cmd: list[str], folder: Path, env: dict[str, str], jobs: int) -> float:
@@ -116,14 +126,15 @@ def main() -> None:
             folder = Path(tmp)
             (folder / "j1").mkdir()
             (folder / "j2").mkdir()
-            plain, exp = overhead(tool, cmd, folder, env, args.reps)
+            plain, exp, wall, cpu = overhead(tool, cmd, folder, env, args.reps)
             j1 = queue(tool, cmd, folder, env, 1)
             j2 = queue(tool, cmd, folder, env, 2)
-            rows.append((tool, plain, exp, j1, j2))
-    print(f"{'tool':<6} {'repro':>7} {'exp run':>8} {'overhead':>9} "
+            rows.append((tool, plain, exp, wall, cpu, j1, j2))
+    print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"{'tool':<6} {'repro':>7} {'exp run':>8} {'overhead':>9} {'(CPU)':>7} "
           f"{'8 queued -j1':>13} {'-j2':>7} {'speed-up':>9}")
-    for tool, plain, exp, j1, j2 in rows:
-        print(f"{tool:<6} {plain:>6.2f}s {exp:>7.2f}s {exp - plain:>+8.2f}s "
+    for tool, plain, exp, wall, cpu, j1, j2 in rows:
+        print(f"{tool:<6} {plain:>6.2f}s {exp:>7.2f}s {wall:>+8.2f}s {cpu:>+6.2f}s "
               f"{j1:>12.1f}s {j2:>6.1f}s {j1 / j2:>8.2f}x")
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 import subprocess
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -68,6 +70,9 @@ def exp_run(
     for rel, data in the_plan.new_texts[0].items():
         atomic.write_bytes(repo.abspath(rel), data)
     runner = functools.partial(run_subprocess, env={"GITML_EXP_NAME": exp_name})
+    # GitPython (~40-80 ms to import) loads while the stages run: recording costs less after
+    threading.Thread(target=importlib.import_module, args=("gitml.gitobjects",),
+                     daemon=True).start()
     result.repro = repro(repo, targets, options=options, runner=runner, on_event=on_event)
     if result.repro.ok:
         from gitml.experiments.record import record

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import functools
 import os
+import subprocess
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gitml import scm
 from gitml.errors import BadInputError
 from gitml.experiments import changes, overrides, paramsedit, queue
 from gitml.experiments.overrides import Override
@@ -32,9 +32,13 @@ class Plan:
 
 
 def baseline_of(root: str) -> str:
-    if scm.head_is_unborn(root):
+    proc = subprocess.run(
+        ["git", "rev-parse", "-q", "--verify", "HEAD^{commit}"], cwd=root,
+        capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL,
+    )
+    if proc.returncode != 0:
         raise BadInputError("there is no commit to run experiments on", hint="commit first")
-    return scm.resolve(root, "HEAD")
+    return proc.stdout.strip()
 
 
 def taken_names(root: str, baseline: str) -> set[str]:
