@@ -265,3 +265,19 @@ def test_queue_survives_a_separate_process(pipe: Path) -> None:
         capture_output=True, text=True, env=dict(os.environ), check=False,
     )
     assert proc.returncode == 0 and "seen" in proc.stdout and "queued" in proc.stdout
+
+
+def test_run_all_shares_the_run_cache_unless_told(pipe: Path, times: Path) -> None:
+    """issue 13 item 2: a queued parameter set seen before is restored from the shared run
+    cache (its cmd does not run); --no-run-cache and -f pass through to the queued runs."""
+    assert run_cli("exp", "run", "-S", "lr=0.3", "-n", "seen").code == 0  # in the workspace
+    git(pipe, "checkout", "--", ".")
+    for name in ("cached", "nocache"):
+        assert run_cli("exp", "run", "--queue", "-S", "lr=0.3", "-n", name).code == 0
+        flags = ["--no-run-cache"] if name == "nocache" else []
+        assert run_cli("exp", "run", "--run-all", *flags).code == 0
+    assert run_cli("exp", "run", "--queue", "-n", "forced").code == 0
+    assert run_cli("exp", "run", "--run-all", "-f").code == 0
+    assert sorted(spans(times)) == ["forced", "nocache", "seen"]
+    found = exps(pipe)
+    assert show(pipe, found["cached"], "gitml.lock") == show(pipe, found["seen"], "gitml.lock")

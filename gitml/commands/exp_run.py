@@ -56,7 +56,7 @@ def exp_run(
     asked, then) run the whole queue, `jobs` at a time, in temporary worktrees."""
     result = ExpRunResult()
     asked = bool(set_params or targets or name or message or queue)
-    reproduce = functools.partial(reproduce_in_worktree, force=options.force)
+    reproduce = functools.partial(reproduce_in_worktree, options=options)
     if run_all and not asked:
         result.ran = runall.run_all(repo.root, reproduce, jobs, on_event=on_queue_event)
         return result
@@ -84,7 +84,7 @@ def exp_run(
 
 def reproduce_in_worktree(
     wt: str, entry: QueueEntry, log: BinaryIO, on_pgid: Callable[[int], None], *,
-    force: bool = False,
+    options: Options = Options(),  # noqa: B008  (frozen: one shared default is safe)
 ) -> None:
     """`gitml checkout` then `gitml repro` in a queued run's worktree, in this process (a
     thread per run: no interpreter start-up per experiment); each stage cmd runs in its own
@@ -123,7 +123,7 @@ def reproduce_in_worktree(
     except GitmlError as e:
         say(f"warning: checkout: {e}")
     say(f"$ gitml repro {' '.join(entry.targets)}".rstrip())
-    result = repro(repo, entry.targets, options=Options(force=force), runner=runner,
-                   on_event=show)
+    only = Options(force=options.force, run_cache=options.run_cache)
+    result = repro(repo, entry.targets, options=only, runner=runner, on_event=show)
     if not result.ok:
         raise GitmlError(f"experiment '{entry.name}' failed: a stage failed")

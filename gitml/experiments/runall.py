@@ -116,7 +116,7 @@ def _share_cache(root: str, wt: str) -> None:
     main_local = config.config_paths(root)[1]
     wt_local = config.config_paths(wt)[1]
     if os.path.exists(main_local):
-        shutil.copyfile(main_local, wt_local)
+        shutil.copy(main_local, wt_local)  # its mode too (0600 when it holds credentials)
     cache_root = Repo(root).cache.root
 
     def change(doc: dict[str, object]) -> None:
