@@ -98,7 +98,7 @@ def queue(tool: str, cmd: list[str], folder: Path, env: dict[str, str], jobs: in
     repo = setup(tool, cmd, folder / f"j{jobs}", env, sleep=1)
     for i in range(8):
         sh([*cmd, "exp", "run", "--queue", "-S", f"x={100 * jobs + i}"], repo, env)
-    took = sh([*cmd, "exp", "run", "--run-all", "-j", str(jobs)], repo, env, timeout=1800)
+    took = sh([*cmd, "exp", "run", "--run-all", "-j", str(jobs)], repo, env, timeout=600)
     out = subprocess.run(["git", "for-each-ref", "refs/exps/"], cwd=repo, capture_output=True,
                          text=True, check=True).stdout
     made = [ln for ln in out.splitlines() if "/queue/" not in ln and "/celery/" not in ln
@@ -116,10 +116,12 @@ def main() -> None:
     args = parser.parse_args()
     env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT), GIT_AUTHOR_NAME="bench",
                GIT_AUTHOR_EMAIL="b@example.com", GIT_COMMITTER_NAME="bench",
-               GIT_COMMITTER_EMAIL="b@example.com")
+               GIT_COMMITTER_EMAIL="b@example.com", DVC_NO_ANALYTICS="1")
     tools = {"gitml": [sys.executable, "-m", "gitml"]}
     if not args.no_dvc and shutil.which(args.dvc):
         tools["dvc"] = [args.dvc]
+        # DVC starts its queue workers as `dvc` from PATH
+        env["PATH"] = os.path.dirname(os.path.abspath(args.dvc)) + os.pathsep + env["PATH"]
     rows = []
     for tool, cmd in tools.items():
         with tempfile.TemporaryDirectory(prefix=f"bench-exp-{tool}-") as tmp:
