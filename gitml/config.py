@@ -18,6 +18,7 @@ class Config:
     cache_types: tuple[LinkType, ...] = DEFAULT_CACHE_TYPE  # type: ignore[assignment]
     remote: str | None = None
     remotes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    registry_stages: tuple[str, ...] | None = None  # registry.stages: the allowed stages
 
 
 def config_paths(root: str) -> tuple[str, str]:
@@ -42,7 +43,12 @@ def load(root: str, memo: yamlio.ValidationMemo | None = None) -> Config:
         cache_types=parse_cache_type(cache_type) if cache_type else DEFAULT_CACHE_TYPE,  # type: ignore[arg-type]
         remote=merged.get("core", {}).get("remote"),
         remotes=merged.get("remotes", {}),
+        registry_stages=_stages(merged.get("registry", {}).get("stages")),
     )
+
+
+def _stages(value: list[str] | None) -> tuple[str, ...] | None:
+    return None if value is None else tuple(value)
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from gitml.pipeline import template
 from gitml.pipeline.dag import Dag, build
 from gitml.pipeline.params import DEFAULT_PARAMS, read_params
 from gitml.pipeline.stage import load_stages
+from gitml.registry import artifacts as registry_artifacts
 from gitml.repo import Repo
 
 _NAMED = re.compile(r"stages? '([^'@]+)[^']*'(?: and '([^'@]+)[^']*')?|a cycle: ([^ @]+)")
@@ -71,6 +72,7 @@ def load_dag(repo: Repo, raw: bytes | None = None) -> Dag:
         )
 
     try:
+        registry_artifacts.parse(doc.get("artifacts"))  # names and paths; outs at register
         stages = load_stages(doc, where=PIPELINE_FILE, expand=expand, memo=repo.state)
         outputs = [p.out_rel(o) for p in tracked.load_all(repo) for o in p.outs]
         dag = build(stages, outputs)

@@ -107,11 +107,13 @@ def versions_of(
         v
         for v in a.versions
         if not active_only
-        or v.is_active
-        and (
-            (v.is_registered and not v.discovered)
-            or (discovered and v.discovered)
-            or (non_explicit and not v.is_registered)
+        or (
+            v.is_active
+            and (
+                (v.is_registered and not v.discovered)
+                or (discovered and v.discovered)
+                or (non_explicit and not v.is_registered)
+            )
         )
     ]
     return sort_versions(chosen, by_time=by_time)
@@ -124,7 +126,11 @@ def latest(a: Artifact, *, registered_only: bool = True) -> Version | None:
 
 def stage_map(a: Artifact, *, by_time: bool = True, per_stage: int = 1) -> dict[str, list[VStage]]:
     """Stage -> the versions in it, newest assignment first (GTO's `get_vstages`)."""
-    assignments = [s for v in versions_of(a, non_explicit=True, by_time=by_time) for s in v.vstages(ascending=True)]
+    assignments = [
+        s
+        for v in versions_of(a, non_explicit=True, by_time=by_time)
+        for s in v.vstages(ascending=True)
+    ]
     if by_time:
         assignments = sorted(assignments, key=lambda s: s.authoring.created_at.time)[::-1]
     stages: dict[str, list[VStage]] = {}
@@ -172,9 +178,12 @@ def show_artifact(a: Artifact, *, deprecated: bool = False) -> list[Json]:
 
 def history(state: State, name: str | None = None) -> list[Json]:
     """`gto history --json`: every event, newest first."""
-    rows = [
+    events = [e for a in state.artifacts.values() for e in a.events() if e.kind != "commit"]
+    events.sort(key=lambda e: (e.created_at.time, PRIORITY[e.kind]))
+    events.reverse()
+    return [
         {
-            "timestamp": e.created_at,
+            "timestamp": iso(e.created_at),
             "artifact": e.artifact,
             "event": e.kind,
             "priority": PRIORITY[e.kind],
@@ -186,15 +195,9 @@ def history(state: State, name: str | None = None) -> list[Json]:
             "message": e.message,
             "ref": e.ref,
         }
-        for a in state.artifacts.values()
-        for e in a.events()
-        if e.kind != "commit"
+        for e in events
+        if name is None or e.artifact == name
     ]
-    rows.sort(key=lambda r: (r["timestamp"].time, r["priority"]))
-    rows.reverse()
-    for r in rows:
-        r["timestamp"] = iso(r["timestamp"])
-    return [r for r in rows if name is None or r["artifact"] == name]
 
 
 def check_ref(state: State, ref: str) -> list[Event]:
