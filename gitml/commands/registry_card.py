@@ -22,6 +22,7 @@ def card_text(
     declared = artifacts.find(repo, name, sha)
     rel, info = artifacts.output_at(repo, declared, sha)
     authored = found.authoring
+    deps = _training_data(repo, sha, rel)
     facts = card.CardFacts(
         name=name,
         version=found.version,
@@ -35,7 +36,8 @@ def card_text(
         labels=declared.labels,
         meta=declared.meta,
         stages=tuple(s.stage for s in found.vstages(ascending=True)),
-        data=_training_data(repo, sha, rel),
+        data=tuple(d for d in deps if not d[0].lower().endswith(card.CODE_SUFFIXES)),
+        code=tuple(d for d in deps if d[0].lower().endswith(card.CODE_SUFFIXES)),
         metrics=_metrics(repo, sha),
     )
     return card.render(facts)

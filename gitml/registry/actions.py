@@ -6,7 +6,9 @@ nothing; `git tag` refuses a name that exists, so two writers cannot both create
 
 from __future__ import annotations
 
+import os
 import shlex
+import time
 from dataclasses import dataclass
 from typing import Literal
 
@@ -15,7 +17,7 @@ from gitml.errors import BadInputError, GitmlError, TransferError
 from gitml.registry import artifacts, names
 from gitml.registry.state import Artifact, State, Version, build
 from gitml.registry.tags import read_tags
-from gitml.registry.views import latest, stage_map
+from gitml.registry.views import stage_map
 from gitml.repo import Repo
 
 Bump = Literal["major", "minor", "patch"]
@@ -64,7 +66,8 @@ def register(
     sha, version = _plan_register(repo, name, rev, version, bump)
     msg = message or f"Registering artifact {name} version {version}"
     tag = names.tag_name("register", name, version=version)
-    return _tag(repo, tag, sha, msg, f"registers version {version}", push, remote)
+    after = _newest(load_state(repo), name)
+    return _tag(repo, tag, sha, msg, f"registers version {version}", push, remote, after)
 
 
 def _plan_register(
@@ -89,11 +92,12 @@ def _plan_register(
         raise BadInputError(f"at commit {sha[:8]} '{name}' can only be {here.version} again")
     if version is None and here is not None:
         version = here.version
-    if version is None:
-        top = latest(art)
-        if top is None and bump is not None:
+    if version is None:  # bump the highest version ever registered (GTO: the highest in effect)
+        known = [v.version for v in art.versions if v.is_registered]
+        if not known and bump is not None:
             raise BadInputError(f"cannot bump: '{name}' has no version yet")
-        version = names.bump(top.version, bump or "patch") if top else "v0.0.1"
+        top = max(known, key=names.version_key) if known else None
+        version = names.bump(top, bump or "patch") if top else "v0.0.1"
     taken = art.find_version(version)
     if taken is not None and taken is not here:
         raise BadInputError(f"artifact '{name}' already has version {version}")
@@ -110,13 +114,14 @@ def deregister(
     remote: str = "origin",
 ) -> Created:
     """Retire one version (its tags stay: history is never deleted)."""
-    art = _artifact(load_state(repo), name)
-    found = _version(art, version)
+    state = load_state(repo)
+    found = _version(_artifact(state, name), version)
     if not found.is_active:
         raise BadInputError(f"version {version} of '{name}' was deregistered already")
     msg = message or f"Deregistering artifact {name} version {version}"
     tag = names.tag_name("deregister", name, version=version)
-    return _tag(repo, tag, found.commit_hexsha, msg, f"deregisters version {version}", push, remote)
+    what = f"deregisters version {version}"
+    return _tag(repo, tag, found.commit_hexsha, msg, what, push, remote, _newest(state, name))
 
 
 def _check_stage(repo: Repo, stage: str) -> None:
@@ -166,13 +171,16 @@ def assign(
         at = _artifact(state, name).find_version(commit=sha)
         assert at is not None
         found = at
+    if not found.is_active:
+        raise BadInputError(f"version {found.version} of '{name}' is deregistered")
     if any(s.stage == stage for s in found.vstages()):
         raise BadInputError(f"version {found.version} of '{name}' is in stage '{stage}' already")
     state = load_state(repo)
     msg = message or f"Assigning stage {stage} to artifact {name} version {found.version}"
     tag = names.tag_name("assign", name, stage=stage, counter=_counter(state, name))
     what = f"assigns stage '{stage}' to version {found.version}"
-    made.append(_tag(repo, tag, found.commit_hexsha, msg, what, push, remote))
+    after = _newest(state, name)
+    made.append(_tag(repo, tag, found.commit_hexsha, msg, what, push, remote, after))
     return made
 
 
@@ -203,7 +211,7 @@ def unassign(
     msg = message or (f"Unassigning stage '{stage}' to artifact '{name}' version '{found.version}'")
     tag = names.tag_name("unassign", name, stage=stage, counter=_counter(state, name))
     what = f"unassigns stage '{stage}' from version {found.version}"
-    return _tag(repo, tag, found.commit_hexsha, msg, what, push, remote)
+    return _tag(repo, tag, found.commit_hexsha, msg, what, push, remote, _newest(state, name))
 
 
 def deprecate(
@@ -215,22 +223,46 @@ def deprecate(
     remote: str = "origin",
 ) -> Created:
     """Retire the whole artifact, at the commit of its latest event (as GTO does)."""
-    art = _artifact(load_state(repo), name)
+    state = load_state(repo)
+    art = _artifact(state, name)
     if not art.is_active:
         raise BadInputError(f"artifact '{name}' was deprecated already")
     sha = art.events()[0].commit_hexsha
     msg = message or f"Deprecating artifact '{name}'"
-    return _tag(
-        repo, names.tag_name("deprecate", name), sha, msg, "deprecates the artifact", push, remote
-    )
+    tag = names.tag_name("deprecate", name)
+    what = "deprecates the artifact"
+    return _tag(repo, tag, sha, msg, what, push, remote, _newest(state, name))
+
+
+def _newest(state: State, name: str) -> int:
+    """The time of the artifact's newest tag (0 if none)."""
+    art = state.artifacts.get(name)
+    events = [e for e in art.events() if e.tag is not None] if art is not None else []
+    return max((e.created_at.time for e in events), default=0)
 
 
 def _tag(
-    repo: Repo, tag: str, sha: str, message: str, what: str, push: bool, remote: str
+    repo: Repo,
+    tag: str,
+    sha: str,
+    message: str,
+    what: str,
+    push: bool,
+    remote: str,
+    after: int,
 ) -> Created:
+    """`git tag -a`, dated at least a second after the artifact's newest tag: GTO orders
+    events by their time in seconds, so two in one second could be read in either order
+    (a deprecation right after a registration would not count). Bursts date a tag a few
+    seconds ahead; a GIT_COMMITTER_DATE the user set is kept."""
     if scm.run(repo.root, "tag", "--list", tag).strip():
         raise BadInputError(f"tag {tag} exists already")
-    scm.run(repo.root, "tag", "-a", "-m", message, tag, sha)
+    env = None
+    if "GIT_COMMITTER_DATE" not in os.environ and time.time() < after + 1:
+        offset = time.localtime().tm_gmtoff // 60
+        zone = f"{'-' if offset < 0 else '+'}{abs(offset) // 60:02d}{abs(offset) % 60:02d}"
+        env = {"GIT_COMMITTER_DATE": f"{after + 1} {zone}"}
+    scm.run(repo.root, "tag", "-a", "-m", message, tag, sha, env=env)
     command = f"git push {shlex.quote(remote)} {shlex.quote(tag)}"
     if push:
         try:

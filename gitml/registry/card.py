@@ -25,6 +25,7 @@ class CardFacts:
     meta: dict[str, Any] = field(default_factory=dict)
     stages: tuple[str, ...] = ()
     data: tuple[tuple[str, str], ...] = ()  # training data: (path, digest)
+    code: tuple[tuple[str, str], ...] = ()  # code the training stages ran: (path, digest)
     metrics: dict[str, Any] = field(default_factory=dict)  # "file: key" -> value
 
 
@@ -39,15 +40,11 @@ def front_matter(f: CardFacts) -> dict[str, Any]:
     if f.data:
         out["datasets"] = [path for path, _ in f.data]
     if f.metrics:
-        out["metrics"] = sorted({key.rpartition(".")[2] for key in f.metrics})
-        out["model-index"] = [
-            {
-                "name": f.name,
-                "results": [
-                    {"metrics": [{"type": k, "value": v} for k, v in sorted(f.metrics.items())]}
-                ],
-            }
+        out["metrics"] = sorted({_metric_name(key) for key in f.metrics})
+        listed = [
+            {"type": _metric_name(k), "name": k, "value": v} for k, v in sorted(f.metrics.items())
         ]
+        out["model-index"] = [{"name": f.name, "results": [{"metrics": listed}]}]
     return out
 
 
@@ -66,6 +63,7 @@ def render(f: CardFacts) -> str:
         ("Commit", f.commit),
         ("Registered", f"{f.registered_at} by {f.registered_by}"),
     ]
+    details += [("Code", ", ".join(f"{p} ({d})" for p, d in f.code))] if f.code else []
     details += [(str(k), str(v)) for k, v in f.meta.items() if k not in _SECTIONS]
     lines += [f"- {k}: {v}" for k, v in details] + [""]
     for key, title in _SECTIONS.items():
@@ -83,6 +81,13 @@ def render(f: CardFacts) -> str:
         lines.append("None recorded at this version.")
     return "\n".join(lines) + "\n"
 
+
+def _metric_name(key: str) -> str:
+    """`metrics.json: eval.auc` -> `auc`."""
+    return key.partition(": ")[2].rpartition(".")[2]
+
+
+CODE_SUFFIXES = (".py", ".ipynb", ".r", ".sh", ".jl", ".scala", ".java", ".js", ".ts", ".sql")
 
 _SECTIONS = {
     "license": "License",

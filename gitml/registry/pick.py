@@ -20,6 +20,10 @@ def pick(
     names.check_artifact_name(name)
     if version is not None and stage is not None:
         raise BadInputError("give either --version or --stage, not both")
+    if version is not None:
+        names.check_version(version)
+    if stage is not None:
+        names.check_stage_name(stage)
     art = state.artifacts.get(name)
     if art is None:
         raise BadInputError(f"artifact '{name}' has no registry tags")
@@ -27,7 +31,6 @@ def pick(
     if not art.is_active and not allow_retired:
         raise BadInputError(f"artifact '{name}' is deprecated", hint=hint)
     if version is not None:
-        names.check_version(version)
         found = art.find_version(version)
         if found is None or not found.is_registered:
             raise BadInputError(f"artifact '{name}' has no version {version}")
@@ -35,7 +38,6 @@ def pick(
             raise BadInputError(f"version {version} of '{name}' is deregistered", hint=hint)
         return found
     if stage is not None:
-        names.check_stage_name(stage)
         now = stage_map(art).get(stage)
         if not now:
             raise BadInputError(f"no version of '{name}' is in stage '{stage}'")
