@@ -427,3 +427,67 @@ def test_registry_commands_are_fast_enough_to_not_block(mlrepo: Path) -> None:
     start = time.monotonic()
     assert json.loads(ok("registry", "show", "--json"))["churn"]["version"] == "v0.0.1"
     assert time.monotonic() - start >= 0
+
+
+WORKFLOW = Path(__file__).resolve().parent.parent / "examples" / "ci" / "gitml-registry.yml"
+
+
+def run_registry_workflow(root: Path, ref: str) -> tuple[dict[str, str], str]:
+    """Every `run:` step but the install step, as Actions would: the job's and step's env,
+    `${{ steps.event.outputs.* }}` from the step's GITHUB_OUTPUT file. Returns the outputs and
+    the last step's stdout."""
+    import subprocess
+    import sys
+
+    import yaml
+
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    assert workflow[True] == {"push": {"tags": ["**"]}}
+    job = workflow["jobs"]["act"]
+    output_file = root.parent / "github_output"
+    output_file.write_text("")
+    outputs: dict[str, str] = {}
+    base = {
+        **os.environ,
+        "GITHUB_REF": ref,
+        "GITHUB_OUTPUT": str(output_file),
+        "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"],
+    }
+    out = ""
+    for step in job["steps"]:
+        if "run" not in step or step.get("id") == "install":
+            continue
+        env = dict(base)
+        for key, value in {**job["env"], **step.get("env", {})}.items():
+            text = str(value)
+            for name, got in outputs.items():
+                text = text.replace("${{ steps.event.outputs." + name + " }}", got)
+            env[key] = "" if "${{" in text else text
+        proc = subprocess.run(
+            ["bash", "-c", step["run"]], cwd=root, env=env, capture_output=True, text=True
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        out = proc.stdout
+        outputs = dict(
+            line.split("=", 1) for line in output_file.read_text().splitlines() if "=" in line
+        )
+    return outputs, out
+
+
+def test_ci_workflow_deploys_on_prod(mlrepo: Path) -> None:
+    """issue 14 item 6: the example workflow reads pushed tags with check-ref --json and
+    deploys (gets the verified model) only on an assignment to #prod."""
+    ok("registry", "assign", "churn", "staging")
+    got, out = run_registry_workflow(mlrepo, "refs/tags/churn#staging#1")
+    assert got["event"] == "assignment" and got["stage"] == "staging"
+    assert "no deployment" in out and not (mlrepo / "deploy").exists()
+    got, out = run_registry_workflow(mlrepo, "refs/tags/churn@v0.0.1")
+    assert got["event"] == "registration" and "no deployment" in out
+    ok("registry", "assign", "churn", "prod", "--version", "v0.0.1")
+    got, out = run_registry_workflow(mlrepo, "refs/tags/churn#prod#2")
+    assert got["artifact"] == "churn" and got["version"] == "v0.0.1" and got["stage"] == "prod"
+    assert "::notice::deployed churn v0.0.1 to prod" in out
+    assert (mlrepo / "deploy" / "churn").read_bytes() == (mlrepo / "model.pkl").read_bytes()
+    git(mlrepo, "tag", "-a", "-m", "x", "release-1")
+    got, out = run_registry_workflow(mlrepo, "refs/tags/release-1")
+    assert got == {"event": "none"} and "no deployment" in out
