@@ -24,6 +24,9 @@ _FIELDS = (
     "%(*contents)",
 )
 _FORMAT = "".join(f + "%00" for f in _FIELDS)
+# Every registry tag has '@' or '#' in it; other tags are left out by Git itself (reading
+# their peeled commits was most of the time with 2,000 release tags). `*` stops at '/'.
+_PATTERNS = ("refs/tags/**/*@*", "refs/tags/**/*#*")
 
 
 @dataclass(frozen=True)
@@ -60,9 +63,9 @@ class RawTag:
 
 
 def read_tags(root: str) -> list[RawTag]:
-    """All tags under refs/tags, sorted by name (lightweight ones included, as GTO counts
-    them when it numbers a new tag)."""
-    out = scm.run(root, "for-each-ref", f"--format={_FORMAT}", "refs/tags")
+    """Every tag that may be a registry tag (its name has '@' or '#'), sorted by name;
+    lightweight ones included, as GTO counts them when it numbers a new tag."""
+    out = scm.run(root, "for-each-ref", f"--format={_FORMAT}", *_PATTERNS)
     fields = out.decode("utf-8", errors="replace").split("\0")
     n = len(_FIELDS)
     tags = [_tag(fields[i : i + n]) for i in range(0, len(fields) - n + 1, n)]
