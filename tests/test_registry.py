@@ -491,3 +491,32 @@ def test_ci_workflow_deploys_on_prod(mlrepo: Path) -> None:
     git(mlrepo, "tag", "-a", "-m", "x", "release-1")
     got, out = run_registry_workflow(mlrepo, "refs/tags/release-1")
     assert got == {"event": "none"} and "no deployment" in out
+
+
+def test_quick_path_answers_as_the_full_cli(mlrepo: Path) -> None:
+    """issue 14 speed: `registry show|history|check-ref --json` in a fresh process skip click
+    (gitml/registry/quick.py) and print exactly what the full CLI prints."""
+    import subprocess
+    import sys
+
+    ok("registry", "assign", "churn", "prod")
+    for args in (
+        ["show", "--json"],
+        ["show", "--json", "--all"],
+        ["show", "churn", "--json"],
+        ["history", "--json"],
+        ["history", "churn", "--json"],
+        ["check-ref", "churn#prod#1", "--json"],
+        ["check-ref", "nosuch", "--json"],
+    ):
+        fresh = subprocess.run(
+            [sys.executable, "-c", "import sys; from gitml.entry import main; sys.exit(main())",
+             "registry", *args],
+            cwd=mlrepo, capture_output=True, text=True,
+        )  # fmt: skip
+        assert fresh.returncode == 0 and fresh.stdout == ok("registry", *args), args
+    fresh = subprocess.run(
+        [sys.executable, "-m", "gitml", "registry", "show", "ghost", "--json"],
+        cwd=mlrepo, capture_output=True, text=True,
+    )  # fmt: skip
+    assert fresh.returncode == 2 and "no registry tags" in fresh.stderr

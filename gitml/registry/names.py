@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from gitml.errors import BadInputError
 
@@ -28,8 +27,7 @@ _ARTIFACT_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_/-]*[a-zA-Z0-9]$")
 _VERSION_RE = re.compile(f"^v{_SEMVER}$")
 
 
-@dataclass(frozen=True)
-class TagName:
+class TagName(NamedTuple):
     """A registry tag's name, parsed as GTO's `parse_name` does."""
 
     artifact: str
@@ -71,9 +69,13 @@ def tag_name(
     return f"{tag}#{counter}" if counter else tag
 
 
+def is_artifact_name(name: str) -> bool:
+    return bool(_ARTIFACT_RE.match(name)) and "//" not in name
+
+
 def check_artifact_name(name: str) -> None:
     """2+ characters: letters, digits, '-', '_', '/' inside (what GTO and DVC accept)."""
-    if not _ARTIFACT_RE.match(name) or "//" in name:
+    if not is_artifact_name(name):
         raise BadInputError(
             f"invalid artifact name '{name}': use 2 or more letters, digits, '-', '_' or '/',"
             " starting and ending with a letter or digit"

@@ -9,7 +9,7 @@ are sorted by time and then reversed (so equal times come out newest-added first
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from gitml.errors import GitmlError
 from gitml.registry import names
@@ -33,8 +33,7 @@ _KIND = {
 }
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):
     kind: str  # registration, deregistration, assignment, unassignment, deprecation, commit
     artifact: str
     created_at: Stamp
@@ -62,14 +61,18 @@ def _newest_first(events: list[Event], ascending: bool = False) -> list[Event]:
     return ordered if ascending else ordered[::-1]
 
 
-@dataclass
 class VStage:
-    artifact: str
-    commit_hexsha: str
-    version: str
-    stage: str
-    assignments: list[Event] = field(default_factory=list)
-    unassignments: list[Event] = field(default_factory=list)
+    """One stage of one version (plain classes here: see tags.py)."""
+
+    __slots__ = ("artifact", "assignments", "commit_hexsha", "stage", "unassignments", "version")
+
+    def __init__(self, artifact: str, commit_hexsha: str, version: str, stage: str) -> None:
+        self.artifact = artifact
+        self.commit_hexsha = commit_hexsha
+        self.version = version
+        self.stage = stage
+        self.assignments: list[Event] = []
+        self.unassignments: list[Event] = []
 
     def events(self, ascending: bool = False) -> list[Event]:
         return _newest_first(self.assignments + self.unassignments, ascending)
@@ -89,15 +92,25 @@ class VStage:
         return adds[0] if adds else self.events()[0]
 
 
-@dataclass
 class Version:
-    artifact: str
-    commit_hexsha: str
-    version: str
-    enrichments: list[Event] = field(default_factory=list)
-    registrations: list[Event] = field(default_factory=list)
-    deregistrations: list[Event] = field(default_factory=list)
-    stages: dict[str, VStage] = field(default_factory=dict)
+    __slots__ = (
+        "artifact",
+        "commit_hexsha",
+        "deregistrations",
+        "enrichments",
+        "registrations",
+        "stages",
+        "version",
+    )
+
+    def __init__(self, artifact: str, commit_hexsha: str, version: str) -> None:
+        self.artifact = artifact
+        self.commit_hexsha = commit_hexsha
+        self.version = version
+        self.enrichments: list[Event] = []
+        self.registrations: list[Event] = []
+        self.deregistrations: list[Event] = []
+        self.stages: dict[str, VStage] = {}
 
     def events(self, direct: bool = True, indirect: bool = True, asc: bool = False) -> list[Event]:
         mine = self.registrations + self.deregistrations if direct else []
@@ -105,16 +118,14 @@ class Version:
         return _newest_first(mine + (more if indirect else []), asc)
 
     def add(self, event: Event) -> None:
-        if event in self.events():
-            return
+        # GTO skips an event equal to one it has; each names its own tag, so none is
         if event.kind in ("assignment", "unassignment"):
             assert event.stage is not None
             vstage = self.stages.setdefault(
                 event.stage, VStage(self.artifact, self.commit_hexsha, self.version, event.stage)
             )
-            if event not in vstage.events():
-                lst = vstage.assignments if event.kind == "assignment" else vstage.unassignments
-                _insort(lst, event)
+            lst = vstage.assignments if event.kind == "assignment" else vstage.unassignments
+            _insort(lst, event)
             return
         lists = {
             "registration": self.registrations,
@@ -162,11 +173,13 @@ def _insort(events: list[Event], event: Event) -> None:
     events.sort(key=lambda e: e.created_at.time)
 
 
-@dataclass
 class Artifact:
-    name: str
-    versions: list[Version] = field(default_factory=list)
-    deprecations: list[Event] = field(default_factory=list)
+    __slots__ = ("deprecations", "name", "versions")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.versions: list[Version] = []
+        self.deprecations: list[Event] = []
 
     def events(self, ascending: bool = False) -> list[Event]:
         mine = list(self.deprecations)
@@ -206,8 +219,6 @@ class Artifact:
         return found[0] if found else None
 
     def add(self, event: Event) -> None:
-        if event in self.events():
-            return
         if event.kind == "deprecation":
             _insort(self.deprecations, event)
             return
@@ -216,10 +227,12 @@ class Artifact:
         version.add(event)
 
 
-@dataclass
 class State:
-    artifacts: dict[str, Artifact] = field(default_factory=dict)
-    tag_names: tuple[str, ...] = ()  # every tag (to number new ones as GTO does)
+    __slots__ = ("artifacts", "tag_names")
+
+    def __init__(self, tag_names: tuple[str, ...] = ()) -> None:
+        self.artifacts: dict[str, Artifact] = {}
+        self.tag_names = tag_names  # every registry-like tag (to number new ones as GTO does)
 
     def artifact(self, name: str, *, create: bool = False) -> Artifact | None:
         if name not in self.artifacts and create:
@@ -230,11 +243,16 @@ class State:
 _PHASES = (("deprecate",), ("register", "deregister"), ("assign", "unassign"))
 
 
-def build(tags: list[RawTag], *, until: int | None = None) -> State:
-    """The state from `tags` (sorted by name); `until`: only tags made at or before it."""
+def build(tags: list[RawTag], *, until: int | None = None, only: str | None = None) -> State:
+    """The state from `tags` (sorted by name); `until`: only tags made at or before it;
+    `only`: just that artifact (artifacts are indexed independently)."""
     state = State(tag_names=tuple(t.name for t in tags))
     parsed = [(t, names.parse_tag(t.name)) for t in tags if t.annotated]
-    chosen = [(t, p) for t, p in parsed if p is not None and p.action is not None]
+    chosen = [
+        (t, p)
+        for t, p in parsed
+        if p is not None and p.action is not None and (only is None or p.artifact == only)
+    ]
     if until is not None:
         chosen = [(t, p) for t, p in chosen if t.date.time <= until]
     chosen.sort(key=lambda tp: tp[0].date.time)

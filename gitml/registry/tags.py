@@ -3,7 +3,7 @@ target, and the target commit's author, committer and message (GTO's "enrichment
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gitml import scm
 
@@ -29,30 +29,30 @@ _FORMAT = "".join(f + "%00" for f in _FIELDS)
 _PATTERNS = ("refs/tags/**/*@*", "refs/tags/**/*#*")
 
 
-@dataclass(frozen=True)
-class Person:
+# Plain classes, not dataclasses: `registry show` in CI starts in a fresh process each time,
+# and building dataclasses costs more there than the rest of the answer.
+
+
+class Person(NamedTuple):
     name: str
     email: str
 
 
-@dataclass(frozen=True)
-class Stamp:
+class Stamp(NamedTuple):
     """A Git time: seconds since the epoch and the writer's UTC offset in seconds."""
 
     time: int
     offset: int
 
 
-@dataclass(frozen=True)
-class CommitInfo:
+class CommitInfo(NamedTuple):
     author: Person
     committer: Person
     date: Stamp  # the committer's
     message: str
 
 
-@dataclass(frozen=True)
-class RawTag:
+class RawTag(NamedTuple):
     name: str  # without refs/tags/
     annotated: bool
     target: str  # the object the tag points to (a commit, for registry tags)
