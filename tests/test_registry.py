@@ -520,3 +520,28 @@ def test_quick_path_answers_as_the_full_cli(mlrepo: Path) -> None:
         cwd=mlrepo, capture_output=True, text=True,
     )  # fmt: skip
     assert fresh.returncode == 2 and "no registry tags" in fresh.stderr
+
+
+def test_digits_example_registry(repo: Path, tmp_path: Path) -> None:
+    """issue 14 item 8: the digits example's model registered, staged, promoted, shown, got
+    and carded, as examples/quickstart.sh does."""
+    import shutil
+
+    example = Path(__file__).resolve().parent.parent / "examples" / "digits"
+    shutil.copytree(example / "src", repo / "src")
+    for name in ("params.yaml", "gitml.yaml"):
+        shutil.copy(example / name, repo / name)
+    assert run_cli("repro").code == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "digits")
+    ok("registry", "register", "digits-classifier")
+    ok("registry", "assign", "digits-classifier", "staging")
+    ok("registry", "assign", "digits-classifier", "prod", "--version", "v0.0.1")
+    table = ok("registry", "show")
+    assert "digits-classifier  v0.0.1  v0.0.1  v0.0.1" in table
+    ok("registry", "get", "digits-classifier", "--stage", "prod", "-o", str(tmp_path / "m.pkl"))
+    assert (tmp_path / "m.pkl").read_bytes() == (repo / "model.pkl").read_bytes()
+    card = ok("registry", "card", "digits-classifier")
+    assert "license: bsd-3-clause" in card and "- data/features/train.npz\n" in card
+    assert "- data/prepared\n" in card and "- src/prepare.py" not in card  # code: details
+    assert "- type: accuracy\n" in card and "Code: src/common.py (" in card

@@ -50,25 +50,27 @@ def write_card(repo: Repo, text: str, out: str) -> None:
 
 
 def _training_data(repo: Repo, sha: str, rel: str) -> tuple[tuple[str, str], ...]:
-    """The dependencies (with digests) of the stage that made `rel`, and of the stages
-    upstream of it, from gitml.lock at `sha`."""
+    """Every dependency (with its digest) of the stage that made `rel` and of the stages
+    upstream of it, from gitml.lock at `sha`: the exact bytes the model was trained on."""
     raw = scm.read_at(repo.root, sha, LOCK_FILE_NAME)
     if raw is None:
         return ()
     locks = lockfile.loads(raw, f"{sha[:8]}:{LOCK_FILE_NAME}", repo.state)
-    made_by = {o.path: name for name, sl in locks.items() for o in sl.outs}
+    outs = [(o.path, name) for name, sl in locks.items() for o in sl.outs]
+
+    def maker(path: str) -> str | None:
+        return next((n for o, n in outs if path == o or path.startswith(o + "/")), None)
+
     found: dict[str, str] = {}
-    todo, seen = [rel], set()
+    todo, seen = [maker(rel)], set()
     while todo:
-        stage = made_by.get(todo.pop())
+        stage = todo.pop()
         if stage is None or stage in seen:
             continue
         seen.add(stage)
         for dep in locks[stage].deps:
-            if dep.path in made_by:
-                todo.append(dep.path)
-            else:
-                found[dep.path] = dep.hash_info.digest
+            found[dep.path] = dep.hash_info.digest
+            todo.append(maker(dep.path))
     return tuple(sorted(found.items()))
 
 
