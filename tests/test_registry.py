@@ -91,8 +91,8 @@ def test_register_first_then_bumps(mlrepo: Path) -> None:
     tagger = git(mlrepo, "tag", "-l", "--format=%(taggername) %(taggeremail)", "churn@v0.0.1")
     assert tagger.strip() == "Test <test@example.com>"
     train(mlrepo, "a,b\n3,4\n")
-    ok("registry", "register", "churn", "--bump-minor", "-m", "better")
-    assert message(mlrepo, "churn@v0.1.0") == "better"
+    ok("registry", "register", "churn", "--bump-minor", "-m", "#2: better")
+    assert message(mlrepo, "churn@v0.1.0") == "#2: better"  # not taken for a comment
     train(mlrepo, "a,b\n5,6\n")
     ok("registry", "register", "churn")  # patch by default
     train(mlrepo, "a,b\n7,8\n")

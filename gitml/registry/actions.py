@@ -262,7 +262,7 @@ def _tag(
         offset = time.localtime().tm_gmtoff // 60
         zone = f"{'-' if offset < 0 else '+'}{abs(offset) // 60:02d}{abs(offset) % 60:02d}"
         env = {"GIT_COMMITTER_DATE": f"{after + 1} {zone}"}
-    scm.run(repo.root, "tag", "-a", "-m", message, tag, sha, env=env)
+    scm.run(repo.root, "tag", "-a", "--cleanup=whitespace", "-m", message, tag, sha, env=env)
     command = f"git push {shlex.quote(remote)} {shlex.quote(tag)}"
     if push:
         try:
