@@ -13,4 +13,4 @@ def history(repo: Repo, name: str | None = None) -> list[dict[str, Any]]:
     author, message, ref."""
     if name is not None:
         names.check_artifact_name(name)
-    return views.history(state.build(tags.read_tags(repo.root), only=name), name)
+    return views.history(state.build(tags.read_tags(repo.root, name), only=name), name)

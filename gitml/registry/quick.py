@@ -46,7 +46,8 @@ def _answer(verb: str, word: str | None, deprecated: bool) -> Any:
         raise LookupError("not a gitml repository")  # the full CLI says so
     if verb != "check-ref" and word is not None and not names.is_artifact_name(word):
         raise ValueError(word)
-    st = state.build(tags.read_tags(root), only=word if verb != "check-ref" else None)
+    only = word if verb != "check-ref" else None
+    st = state.build(tags.read_tags(root, only), only=only)
     if verb == "history":
         return views.history(st, word)
     if verb == "check-ref":

@@ -62,10 +62,15 @@ class RawTag(NamedTuple):
     commit: CommitInfo | None
 
 
-def read_tags(root: str) -> list[RawTag]:
+def read_tags(root: str, artifact: str | None = None) -> list[RawTag]:
     """Every tag that may be a registry tag (its name has '@' or '#'), sorted by name;
-    lightweight ones included, as GTO counts them when it numbers a new tag."""
-    out = scm.run(root, "for-each-ref", f"--format={_FORMAT}", *_PATTERNS)
+    lightweight ones included, as GTO counts them when it numbers a new tag. With
+    `artifact`, only that artifact's tags."""
+    patterns = _PATTERNS
+    if artifact is not None:  # only its tags (names have no glob characters)
+        base = "refs/tags/" + artifact.replace(":", "=")
+        patterns = (base + "@*", base + "#*")
+    out = scm.run(root, "for-each-ref", f"--format={_FORMAT}", *patterns)
     fields = out.decode("utf-8", errors="replace").split("\0")
     n = len(_FIELDS)
     tags = [_tag(fields[i : i + n]) for i in range(0, len(fields) - n + 1, n)]
