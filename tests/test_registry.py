@@ -424,7 +424,7 @@ def test_unrelated_tags_are_left_out(mlrepo: Path) -> None:
     for i in range(30):
         git(mlrepo, "tag", f"release-{i}")
     git(mlrepo, "tag", "-a", "-m", "x", "team@work")
-    git(mlrepo, "tag", "-a", "-m", "x", "issue#12")
+    git(mlrepo, "tag", "-a", "-m", "x", "issue#12-")  # `issue#12` would be GTO's: stage 12
     ok("registry", "register", "churn")
     assert json.loads(ok("registry", "show", "--json")) == {
         "churn": {"version": "v0.0.1", "stage": {}, "registered": True, "active": True}
