@@ -79,4 +79,10 @@ git commit -qam "Lower C"
 step gitml metrics diff main
 # The pull-request report CI would post (examples/ci/):
 step gitml report main --md
+# The model registry: versions and stages as Git tags, in GTO's format.
+step gitml registry register digits-classifier
+step gitml registry assign digits-classifier staging
+step gitml registry assign digits-classifier prod --version v0.0.1
+step gitml registry show
+step gitml registry get digits-classifier --stage prod -o "$work/serving/model.pkl"
 printf '\nDone: gitml versioned data, switched versions, pushed, pulled and ran a pipeline.\n'

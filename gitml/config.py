@@ -21,6 +21,7 @@ class Config:
     # `cache.dir`: where the cache is, relative to `.gitml/` (as DVC's is to `.dvc/`);
     # None: `.gitml/cache`. Experiment worktrees point theirs at the main repository's.
     cache_dir: str | None = None
+    registry_stages: tuple[str, ...] | None = None  # registry.stages: the allowed stages
 
 
 def config_paths(root: str) -> tuple[str, str]:
@@ -46,7 +47,12 @@ def load(root: str, memo: yamlio.ValidationMemo | None = None) -> Config:
         remote=merged.get("core", {}).get("remote"),
         remotes=merged.get("remotes", {}),
         cache_dir=merged.get("cache", {}).get("dir"),
+        registry_stages=_stages(merged.get("registry", {}).get("stages")),
     )
+
+
+def _stages(value: list[str] | None) -> tuple[str, ...] | None:
+    return None if value is None else tuple(value)
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

@@ -25,6 +25,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = quick.main(args)
         if code is not None:
             return code
+    if sys.argv[1:2] == ["registry"]:  # show, history, check-ref --json: for CI, quickly
+        from gitml.registry import quick as registry_quick
+
+        code = registry_quick.main(sys.argv[1:])
+        if code is not None:
+            return code
     from gitml.cli import main as cli_main
 
     return cli_main(args)

@@ -26,9 +26,14 @@ def find_git_root(start: str) -> str | None:
         path = parent
 
 
-def _git(root: str, *args: str, data: bytes | None = None) -> bytes:
-    """`git ARGS` (with `data` on stdin, if given); its stdout, or one clear error."""
+def _git(
+    root: str, *args: str, data: bytes | None = None, env: dict[str, str] | None = None
+) -> bytes:
+    """`git ARGS` (with `data` on stdin, and `env` added to the environment, if given); its
+    stdout, or one clear error."""
     stdin: dict[str, Any] = {"input": data} if data is not None else {"stdin": subprocess.DEVNULL}
+    if env is not None:
+        stdin["env"] = {**os.environ, **env}
     try:
         proc = subprocess.run(["git", *args], cwd=root, capture_output=True, check=False, **stdin)
     except FileNotFoundError as e:

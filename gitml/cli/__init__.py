@@ -262,6 +262,7 @@ from gitml.cli import gc as _gc  # noqa: E402, F401
 from gitml.cli import hooks as _hooks  # noqa: E402, F401
 from gitml.cli import pipeline as _pipeline  # noqa: E402
 from gitml.cli import plots as _plots  # noqa: E402
+from gitml.cli import registry as _registry  # noqa: E402, F401
 from gitml.cli import remotes as _remotes  # noqa: E402
 from gitml.cli import reports as _reports  # noqa: E402
 

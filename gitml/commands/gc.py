@@ -16,6 +16,7 @@ from gitml import used
 from gitml.constants import DIR_SUFFIX
 from gitml.errors import BadInputError, StorageError
 from gitml.odb import is_temp_name
+from gitml.registry.keep import registry_outputs
 from gitml.remote import STALE_TEMP_S, RemoteError, RemoteStore, open_remote
 from gitml.repo import Repo
 from gitml.tree import Tree
@@ -77,7 +78,7 @@ def manifests_first(oids: Iterable[str]) -> list[str]:
 
 
 def _kept(repo: Repo, scope: used.Scope, store: RemoteStore | None) -> set[str]:
-    needed = used.expand(repo, used.outputs(repo, scope))
+    needed = used.expand(repo, used.outputs(repo, scope) + registry_outputs(repo))
     for rel, info in needed.unknown:  # a kept directory whose manifest is not local
         if store is None or not store.exists(info.digest):
             raise BadInputError(

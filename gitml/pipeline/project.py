@@ -137,6 +137,10 @@ def _load_file(
     def expand(d: dict[str, Any]) -> dict[str, dict[str, Any]]:
         return template.expand_stages(d, where=rel, load_vars=load_vars, default_vars=defaults)
 
+    if doc.get("artifacts"):  # names and paths now; that each is an out, at register time
+        from gitml.registry import artifacts
+
+        artifacts.parse(doc["artifacts"], where=rel)
     try:
         stages = load_stages(doc, where=rel, expand=expand, memo=repo.state, file=rel)
     except BadInputError as e:
