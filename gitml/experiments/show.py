@@ -122,7 +122,8 @@ def _baselines(
     if all_branches:
         out += [sha for ref, sha in found.by_ref.items() if ref.startswith("refs/heads/")]
     if all_commits:
-        out += show_git.rev_list(root, "--exclude=refs/exps/*", "--all")
+        head = [found.head] if found.head else []
+        out += show_git.rev_list(root, "--branches", "--tags", *head)  # not refs/exps, stash
     return list(dict.fromkeys(out))
 
 
