@@ -9,12 +9,14 @@ show_rows (cached by commit sha).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from gitml.declared import declared
+from gitml.constants import PIPELINE_FILE
 from gitml.experiments import queue, refs, show_git, show_rows
 from gitml.experiments.show_rows import FileResult, Row, Stats
+from gitml.pipeline.params import DEFAULT_PARAMS
 from gitml.repo import Repo
 
 Kind = Literal["workspace", "baseline", "experiment"]
@@ -61,10 +63,9 @@ def show(
     num: int = 1,
     hide_workspace: bool = False,
 ) -> ShowResult:
-    decl = declared(repo)
-    metric_files = decl.metrics
-    param_files = tuple(dict.fromkeys(ref.file for ref in decl.params))
-    plots = {p.path for p in decl.plots}
+    cache = show_rows.RowCache(repo)
+    metric_files, param_files, plot_files = declarations(repo, cache)
+    plots = set(plot_files)
     files = tuple(dict.fromkeys(metric_files + param_files))
     found = show_git.refs(repo.root)
     baselines = _baselines(repo.root, found, all_branches, all_commits, num)
@@ -75,7 +76,8 @@ def show(
     done = {(e.baseline, e.name) for e in exps}
     waiting = [q for q in waiting if (q.baseline, q.name) not in done]
     shas = [*baselines, *(e.sha for e in exps), *(q.sha for q in waiting)]
-    data, stats = show_rows.collect(repo, shas, files)
+    data, stats = show_rows.collect(repo, shas, files, cache)
+    cache.save()  # the declarations, when only they are new
 
     def make(kind: Kind, rev: str, row: Row, **kw: Any) -> ExpRow:
         skip = set(metric_files) | plots
@@ -108,6 +110,38 @@ def show(
                     message=data[base]["message"])
         groups.append(Group(head, children))
     return ShowResult(groups, metric_files, param_files, stats)
+
+
+def declarations(
+    repo: Repo, cache: show_rows.RowCache
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(metrics files, params files, plot files) the workspace's gitml.yaml declares.
+
+    Loading the pipeline imports and validates a lot; for a gitml.yaml without templating
+    (no `vars`, no `${...}`) the answer only depends on its text and on whether params.yaml
+    exists, so it is kept in the row cache under that key."""
+    try:
+        with open(repo.abspath(PIPELINE_FILE), encoding="utf-8", errors="replace") as f:
+            text: str | None = f.read()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        text = None
+    key = [text, os.path.exists(repo.abspath(DEFAULT_PARAMS))]
+    simple = text is None or ("vars" not in text and "${" not in text)
+    known = cache.declared
+    if simple and known.get("key") == key:
+        return tuple(known["metrics"]), tuple(known["params"]), tuple(known["plots"])
+    from gitml.declared import declared
+
+    decl = declared(repo)
+    found = (
+        decl.metrics,
+        tuple(dict.fromkeys(ref.file for ref in decl.params)),
+        tuple(p.path for p in decl.plots),
+    )
+    if simple:
+        cache.declared = {"key": key, "metrics": found[0], "params": found[1], "plots": found[2]}
+        cache.dirty = True
+    return found
 
 
 def _baselines(

@@ -6,15 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gitml import metrics, scm
-from gitml.declared import declared
 from gitml.errors import BadInputError
 from gitml.experiments import refs, show_rows
+from gitml.experiments.show import declarations
 from gitml.experiments.show_columns import flat
 from gitml.experiments.show_rows import Row
 from gitml.metrics import Row as DiffRow
 from gitml.metrics import Values
 from gitml.repo import Repo
-from gitml.revfiles import WORKSPACE
+
+WORKSPACE = "workspace"  # as revfiles.WORKSPACE (not imported: it loads the pipeline code)
 
 
 @dataclass(frozen=True)
@@ -51,13 +52,13 @@ def diff(
     repo: Repo, a: str | None = None, b: str | None = None, *, all_rows: bool = False
 ) -> ExpDiff:
     a, b = a or "HEAD", b or WORKSPACE
-    decl = declared(repo)
-    metric_files = decl.metrics
-    param_files = tuple(dict.fromkeys(ref.file for ref in decl.params))
-    files = tuple(dict.fromkeys(metric_files + param_files))
     revs = [resolve(repo, a), resolve(repo, b)]
+    cache = show_rows.RowCache(repo)
+    metric_files, param_files, _ = declarations(repo, cache)
+    files = tuple(dict.fromkeys(metric_files + param_files))
     shas = [r for r in revs if r != WORKSPACE]
-    rows, _ = show_rows.collect(repo, shas, files)
+    rows, _ = show_rows.collect(repo, shas, files, cache)
+    cache.save()
     old, new = (
         show_rows.workspace_row(repo, files) if r == WORKSPACE else rows[r] for r in revs
     )

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from gitml import scm
@@ -26,13 +27,8 @@ class Refs:
 
 
 def refs(root: str) -> Refs:
-    """HEAD, branches, tags and experiment refs: two `git` calls."""
-    try:
-        out = scm.run(root, "rev-parse", "HEAD", "--symbolic-full-name", "HEAD", "--")
-        lines = out.decode().split()
-        head, full = lines[0], (lines[1] if len(lines) > 1 else "HEAD")
-    except GitmlError:
-        head, full = None, "HEAD"
+    """HEAD, branches, tags and experiment refs: one `git for-each-ref` (HEAD read from
+    .git/HEAD when .git is a folder; else `git rev-parse`)."""
     fmt = "%(objectname) %(*objectname) %(refname)"
     listing = scm.run(
         root, "for-each-ref", f"--format={fmt}", "refs/heads", "refs/tags", "refs/exps"
@@ -41,8 +37,29 @@ def refs(root: str) -> Refs:
     for line in listing.decode("utf-8", "replace").splitlines():
         sha, peeled, ref = line.split(" ", 2)
         by_ref[ref] = peeled or sha
+    head, full = _head(root, by_ref)
     branch = full.removeprefix("refs/heads/") if full.startswith("refs/heads/") else None
     return Refs(head, branch, by_ref)
+
+
+def _head(root: str, by_ref: dict[str, str]) -> tuple[str | None, str]:
+    """(HEAD's sha or None before the first commit, its full ref name or "HEAD")."""
+    try:
+        with open(os.path.join(root, ".git", "HEAD"), encoding="utf-8") as f:
+            text = f.read().strip()
+    except OSError:  # a worktree or submodule: .git is a file
+        text = ""
+    if text.startswith("ref: refs/heads/"):
+        ref = text[5:]
+        return by_ref.get(ref), ref
+    if len(text) == 40 and all(c in "0123456789abcdef" for c in text):
+        return text, "HEAD"
+    try:
+        out = scm.run(root, "rev-parse", "HEAD", "--symbolic-full-name", "HEAD", "--")
+    except GitmlError:
+        return None, "HEAD"
+    lines = out.decode().split()
+    return lines[0], (lines[1] if len(lines) > 1 else "HEAD")
 
 
 def rev_list(root: str, *args: str) -> list[str]:

@@ -42,7 +42,33 @@ def cache_path(repo: Repo) -> str:
     return os.path.join(repo.tmp_dir, CACHE_FILE)
 
 
-def _load(path: str) -> dict[str, Row]:
+class RowCache:
+    """The rows file: {"version", "rows": {sha: Row}, "declared": {...}}; saved whole,
+    atomically, only when something was added."""
+
+    def __init__(self, repo: Repo) -> None:
+        self.path = cache_path(repo)
+        doc = _load(self.path)
+        rows, declared = doc.get("rows"), doc.get("declared")
+        self.rows: dict[str, Row] = rows if isinstance(rows, dict) else {}
+        self.declared: dict[str, Any] = declared if isinstance(declared, dict) else {}
+        self.dirty = False
+
+    def save(self) -> None:
+        """Only an optimisation: a read-only or full disk is no reason to fail the command."""
+        if not self.dirty:
+            return
+        doc = {"version": _VERSION, "declared": self.declared, "rows": self.rows}
+        try:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            text = json.dumps(doc, separators=(",", ":"))
+            atomic.write_bytes(self.path, text.encode(), fsync=False)
+        except OSError:
+            pass
+        self.dirty = False
+
+
+def _load(path: str) -> dict[str, Any]:
     try:
         with open(path, "rb") as f:
             doc = json.load(f)
@@ -50,27 +76,16 @@ def _load(path: str) -> dict[str, Row]:
         return {}
     if not isinstance(doc, dict) or doc.get("version") != _VERSION:
         return {}
-    rows = doc.get("rows")
-    return rows if isinstance(rows, dict) else {}
-
-
-def _save(path: str, rows: dict[str, Row]) -> None:
-    """Only an optimisation: a read-only or full disk is no reason to fail the command."""
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        text = json.dumps({"version": _VERSION, "rows": rows}, separators=(",", ":"))
-        atomic.write_bytes(path, text.encode(), fsync=False)
-    except OSError:
-        pass
+    return doc
 
 
 def collect(
-    repo: Repo, shas: Iterable[str], files: tuple[str, ...]
+    repo: Repo, shas: Iterable[str], files: tuple[str, ...], cache: RowCache | None = None
 ) -> tuple[dict[str, Row], Stats]:
     """The row of each commit in `shas`, with the content of `files` (metrics and params
-    files, repo-relative) at it."""
-    path = cache_path(repo)
-    known = _load(path)
+    files, repo-relative) at it; new rows are saved to the cache."""
+    cache = cache or RowCache(repo)
+    known = cache.rows
     stats = Stats()
     wanted = list(dict.fromkeys(shas))
     specs: list[str] = []
@@ -107,7 +122,8 @@ def collect(
         else:
             transient.setdefault(sha, {})[what] = result
     known.update(fresh)
-    _save(path, known)
+    cache.dirty = True
+    cache.save()
     rows = {sha: known[sha] for sha in wanted}
     for sha, extra in transient.items():  # shown now, never cached
         rows[sha] = {**rows[sha], "files": {**rows[sha]["files"], **extra}}
