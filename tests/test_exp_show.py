@@ -447,3 +447,42 @@ def test_no_commits_yet(gitrepo: Path) -> None:
     data = show_json()
     assert [r["rev"] for r in data] == ["workspace"]
     assert run_cli("exp", "show").code == 0
+
+
+def test_declarations_change_reads_only_the_new_file(exps: dict[str, str], repo: Path) -> None:
+    """issue 13 item 3: which files are metrics comes from gitml.yaml; a file declared later
+    is read for the cached commits (that file only), one dropped is no longer shown."""
+    r = find_repo(str(repo))
+    exp_show(r)
+    write(repo / "gitml.yaml", PIPELINE.replace(", eval/scores.yaml]", "]"))
+    header = run_cli("exp", "show", "--csv").out.splitlines()[0].split(",")
+    assert "auc" not in header and "accuracy" in header  # no longer ambiguous
+    write(repo / "gitml.yaml", PIPELINE)
+    again = exp_show(r)
+    assert again.stats.read == 0  # the rows kept eval/scores.yaml: nothing to read
+    write(repo / "gitml.yaml", PIPELINE.replace("eval/scores.yaml]", "eval/scores.yaml, x.json]"))
+    third = exp_show(r)
+    assert third.stats.read == 4 and all(s.endswith(":x.json") for s in third.stats.specs)
+    assert exp_show(r).stats.read == 0
+
+
+def test_detached_head_and_a_linked_worktree(exps: dict[str, str], repo: Path,
+                                             tmp_path: Path) -> None:
+    """issue 13 item 3: a detached HEAD is named by a branch at it, else by its sha; in a
+    linked worktree (.git is a file) the same experiments show."""
+    git(repo, "checkout", "-q", "--detach")
+    data = show_json()
+    assert data[1]["rev"] == exps["base"] and data[1]["name"] == "main"
+    write(repo / "n.txt", "n")
+    git(repo, "add", "n.txt")
+    git(repo, "commit", "-qm", "detached")
+    data = show_json()
+    assert data[1]["name"] is None and data[1]["experiments"] is None
+    assert run_cli("exp", "show").out.splitlines()[2].startswith(data[1]["rev"][:7])
+    git(repo, "checkout", "-q", "main")
+    wt = tmp_path / "wt"
+    git(repo, "worktree", "add", "-q", str(wt), "main", "--force")
+    os.chdir(wt)
+    data = show_json()
+    assert data[1]["name"] == "main"
+    assert {e["name"] for e in data[1]["experiments"]} == {"e1", "e2", "e3"}
