@@ -486,3 +486,58 @@ def test_detached_head_and_a_linked_worktree(exps: dict[str, str], repo: Path,
     data = show_json()
     assert data[1]["name"] == "main"
     assert {e["name"] for e in data[1]["experiments"]} == {"e1", "e2", "e3"}
+
+
+DVC = Path("/tmp/dvc-venv/bin/dvc")
+
+
+def _normalized(states: list[dict]) -> list[tuple]:  # type: ignore[type-arg]
+    """What both tools must agree on: revs, names, times, params, metrics, dep/out paths."""
+    out: list[tuple] = []  # type: ignore[type-arg]
+    for s in states:
+        d = s["data"]
+        out.append((s["rev"], s["name"], d["timestamp"], d["params"], d["metrics"],
+                    sorted(d["deps"]), sorted(d["outs"]), s["error"]))
+        for e in s["experiments"] or []:
+            out += [("exp", e["name"], e["executor"]), *_normalized(e["revs"])]
+    return out
+
+
+@pytest.mark.skipif(not DVC.exists(), reason="DVC 3.67.1 is not installed at /tmp/dvc-venv")
+def test_same_json_as_dvc_on_the_same_repository(repo: Path) -> None:
+    """issue 13 item 3: on one repository that is both a DVC and a gitml project, with
+    experiments on the shared ref layout, `exp show --json` of both tools agrees on every
+    rev, name, time, param, metric and dep/out path."""
+    import subprocess
+
+    env = {**os.environ, "DVC_NO_ANALYTICS": "1", "DVC_SITE_CACHE_DIR": str(repo / ".dvcsite")}
+
+    def dvc(*args: str) -> str:
+        proc = subprocess.run([str(DVC), *args], cwd=repo, env=env, capture_output=True,
+                              text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    dvc("init", "-q")
+    pipeline = PIPELINE.replace(", eval/scores.yaml]", "]")  # DVC would need its own cache
+    write(repo / "gitml.yaml", pipeline)
+    write(repo / "dvc.yaml", pipeline)
+    write(repo / "train.py", TRAIN)
+    write(repo / "data.txt", "data\n")
+    write(repo / ".gitignore", ".dvcsite\n")
+    set_params(repo, 0.1)
+    dvc("repro", "-q")
+    assert run_cli("repro", "-q").code == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "baseline")
+    base = git(repo, "rev-parse", "HEAD").strip()
+    for name, lr in (("p1", 0.25), ("p2", 0.5)):
+        set_params(repo, lr)
+        dvc("repro", "-q")
+        assert run_cli("repro", "-q").code == 0
+        files = ["params.yaml", "metrics.json", "gitml.lock", "dvc.lock"]
+        record.record(str(repo), base, name, {p: str(repo / p) for p in files}, "")
+        git(repo, "checkout", "-q", "--", ".")
+    ours = _normalized(show_json())
+    theirs = _normalized(json.loads(dvc("exp", "show", "--json")))
+    assert ours == theirs  # the experiments' order too

@@ -104,7 +104,7 @@ def show(
                     "experiment", q.sha, data[q.sha], name=q.name, state=q.state, metrics={},
                     message=q.message, baseline=base, time=int(q.time) or data[q.sha]["time"],
                 ))
-        children.sort(key=lambda r: (-(r.time or 0), r.rev))
+        children.sort(key=lambda r: (r.time or 0, r.rev), reverse=True)  # DVC's order
         children.sort(key=lambda r: _STATE_ORDER.get(r.state or "", 9))
         head = make("baseline", base, data[base], name=names[base],
                     message=data[base]["message"])
