@@ -65,51 +65,61 @@ def show(
 ) -> ShowResult:
     cache = show_rows.RowCache(repo)
     metric_files, param_files, plot_files = declarations(repo, cache)
-    plots = set(plot_files)
     files = tuple(dict.fromkeys(metric_files + param_files))
     found = show_git.refs(repo.root)
     baselines = _baselines(repo.root, found, all_branches, all_commits, num)
     names = _names(found, baselines)
     exps = [e for ref, sha in found.by_ref.items() if (e := refs.parse(ref, sha))]
     exps = [e for e in exps if e.baseline in names]
-    waiting = [q for q in queue.entries(repo.root) if q.baseline in names and q.sha]
     done = {(e.baseline, e.name) for e in exps}
-    waiting = [q for q in waiting if (q.baseline, q.name) not in done]
+    waiting = [  # done ones are shown from their refs
+        q for q in queue.entries(repo.root)
+        if q.baseline in names and q.sha and q.state != "done" and (q.baseline, q.name) not in done
+    ]
     shas = [*baselines, *(e.sha for e in exps), *(q.sha for q in waiting)]
     data, stats = show_rows.collect(repo, shas, files, cache)
     cache.save()  # the declarations, when only they are new
-
-    def make(kind: Kind, rev: str, row: Row, **kw: Any) -> ExpRow:
-        skip = set(metric_files) | plots
-        fields: dict[str, Any] = {
-            "name": None, "state": None, "message": "", "time": row["time"],
-            "deps": row["deps"], "outs": {p: o for p, o in row["outs"].items() if p not in skip},
-            "metrics": {p: row["files"].get(p) for p in metric_files},
-            "params": {p: row["files"].get(p) for p in param_files},
-        }
-        return ExpRow(kind=kind, rev=rev, **{**fields, **kw})
+    layout = _Layout(metric_files, param_files, frozenset(metric_files + plot_files))
 
     groups = []
     if not hide_workspace:
-        groups.append(Group(make("workspace", "workspace", show_rows.workspace_row(repo, files))))
+        ws = show_rows.workspace_row(repo, files)
+        groups.append(Group(layout.row("workspace", "workspace", ws)))
     for base in baselines:
         children = [
-            make("experiment", e.sha, data[e.sha], name=e.name, state="done",
-                 message=data[e.sha]["message"], baseline=base)
+            layout.row("experiment", e.sha, data[e.sha], name=e.name, state="done",
+                       message=data[e.sha]["message"], baseline=base)
             for e in exps if e.baseline == base
         ]
-        for q in waiting:
-            if q.baseline == base:
-                children.append(make(  # a queued commit holds its baseline's metrics: none
-                    "experiment", q.sha, data[q.sha], name=q.name, state=q.state, metrics={},
-                    message=q.message, baseline=base, time=int(q.time) or data[q.sha]["time"],
-                ))
+        children += [
+            layout.row(  # a queued commit holds its baseline's metrics: none shown
+                "experiment", q.sha, data[q.sha], name=q.name, state=q.state, metrics={},
+                message=q.message, baseline=base, time=int(q.time) or data[q.sha]["time"],
+            )
+            for q in waiting if q.baseline == base
+        ]
         children.sort(key=lambda r: (r.time or 0, r.rev), reverse=True)  # DVC's order
         children.sort(key=lambda r: _STATE_ORDER.get(r.state or "", 9))
-        head = make("baseline", base, data[base], name=names[base],
-                    message=data[base]["message"])
+        head = layout.row("baseline", base, data[base], name=names[base],
+                          message=data[base]["message"])
         groups.append(Group(head, children))
     return ShowResult(groups, metric_files, param_files, stats)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    metrics: tuple[str, ...]
+    params: tuple[str, ...]
+    not_outs: frozenset[str]  # metrics and plots: DVC leaves them out of `outs`
+
+    def row(self, kind: Kind, rev: str, row: Row, **kw: Any) -> ExpRow:
+        fields: dict[str, Any] = {
+            "name": None, "state": None, "message": "", "time": row["time"], "deps": row["deps"],
+            "outs": {p: o for p, o in row["outs"].items() if p not in self.not_outs},
+            "metrics": {p: row["files"].get(p) for p in self.metrics},
+            "params": {p: row["files"].get(p) for p in self.params},
+        }
+        return ExpRow(kind=kind, rev=rev, **{**fields, **kw})
 
 
 def declarations(
