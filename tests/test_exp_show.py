@@ -392,7 +392,12 @@ def test_damaged_row_cache_is_rebuilt(exps: dict[str, str], repo: Path) -> None:
     cache = repo / ".gitml" / "tmp" / show_rows.CACHE_FILE
     cache.write_text("{damaged")
     assert show_json() == expected
-    assert json.loads(cache.read_text())["version"] >= 1
+    doc = json.loads(cache.read_text())
+    assert doc["version"] >= 1 and exps["e1"] in doc["rows"]
+    doc["rows"] = {sha: ({"files": 1} if sha == exps["e1"] else 5) for sha in doc["rows"]}
+    doc["declared"]["metrics"] = 3
+    cache.write_text(json.dumps(doc))  # valid JSON, wrong shapes: read again
+    assert show_json() == expected
 
 
 def test_exp_diff(exps: dict[str, str], repo: Path) -> None:

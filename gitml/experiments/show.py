@@ -139,7 +139,9 @@ def declarations(
     simple = text is None or ("vars" not in text and "${" not in text)
     known = cache.declared
     if simple and known.get("key") == key:
-        return tuple(known["metrics"]), tuple(known["params"]), tuple(known["plots"])
+        lists = [known.get(k) for k in ("metrics", "params", "plots")]
+        if all(isinstance(v, list) and all(isinstance(p, str) for p in v) for v in lists):
+            return tuple(lists[0]), tuple(lists[1]), tuple(lists[2])  # type: ignore[arg-type]
     from gitml.declared import declared
 
     decl = declared(repo)

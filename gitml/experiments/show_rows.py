@@ -25,6 +25,7 @@ from gitml.repo import Repo
 
 CACHE_FILE = "exp-rows.json"
 _LOCK = "\n"  # not a path: file paths with a newline are never asked of `cat-file`
+_DICTS = ("deps", "outs", "files")  # a row without them (a damaged file) is read again
 _VERSION = 1  # bump when a row's shape or how it is read changes: old files are dropped
 
 Row = dict[str, Any]  # {"time", "parent", "message", "deps", "outs", "files": {path: result}}
@@ -50,7 +51,10 @@ class RowCache:
         self.path = cache_path(repo)
         doc = _load(self.path)
         rows, declared = doc.get("rows"), doc.get("declared")
-        self.rows: dict[str, Row] = rows if isinstance(rows, dict) else {}
+        self.rows: dict[str, Row] = {
+            sha: row for sha, row in (rows.items() if isinstance(rows, dict) else ())
+            if isinstance(row, dict) and all(isinstance(row.get(k), dict) for k in _DICTS)
+        }
         self.declared: dict[str, Any] = declared if isinstance(declared, dict) else {}
         self.dirty = False
 
