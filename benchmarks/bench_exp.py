@@ -12,7 +12,9 @@ process): each is a commit of the baseline tree with its own `params.yaml`, `met
 Timed for each count: `dvc exp show --json` (its first run, then best of --repeat warm
 runs: DVC also caches a commit's data under .dvc/tmp/exps/cache) and `gitml exp show
 --json` cold (its row cache .gitml/tmp/exp-rows.json removed first) and warm (best of
---repeat). Each output must list every experiment. Ratio = gitml / DVC.
+--repeat): wall seconds, and CPU seconds (user + system of the command and the git
+processes it ran), which a busy machine inflates less. Each output must list every
+experiment. Ratio = gitml / DVC's warm run.
 
     python3 benchmarks/bench_exp.py --venv /tmp/dvc-venv --gitml "python3 -m gitml"
     python3 benchmarks/bench_exp.py --counts 10,100 --repeat 3 --json exp.json
@@ -22,9 +24,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import subprocess
 import sys
 import tempfile
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +36,6 @@ from bench_core import (
     DEFAULT_VENV,
     PROJECT_ROOT,
     CommandError,
-    Run,
     Tool,
     base_env,
     check_run,
@@ -117,15 +120,28 @@ def add_experiments(repo: Path, baseline: str, start: int, stop: int) -> None:
     git(repo, "fast-import", "--quiet", data=b"".join(chunks))
 
 
-def timed(tool: Tool, repo: Path, expect: int) -> Run:
+@dataclass
+class Timing:
+    seconds: float  # wall clock
+    cpu: float  # user + system of the command and every process it waited for (git)
+
+
+def timed(tool: Tool, repo: Path, expect: int) -> Timing:
     argv = tool.cmd("exp", "show", "--json")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = check_run(argv, run(argv, repo, tool.env, repo.parent / "logs"))
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     found = json.loads(result.stdout)
     baseline = next(r for r in found if r["rev"] != "workspace")
     got = len(baseline.get("experiments") or [])
     if got != expect:
         raise CommandError(f"{tool.name} exp show listed {got} experiments, not {expect}")
-    return result
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Timing(result.seconds, cpu)
+
+
+def best(runs: list[Timing]) -> Timing:
+    return Timing(min(r.seconds for r in runs), min(r.cpu for r in runs))
 
 
 def bench(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
@@ -143,31 +159,37 @@ def bench(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
         add_experiments(repo, baseline, made, count)
         made = count
         log(f"{count} experiments ...")
-        dvc_cold = timed(tools["dvc"], repo, count).seconds
-        dvc_warm = min(timed(tools["dvc"], repo, count).seconds for _ in range(args.repeat))
+        dvc_first = timed(tools["dvc"], repo, count)
+        dvc_warm = best([timed(tools["dvc"], repo, count) for _ in range(args.repeat)])
         cache = repo / ".gitml" / "tmp" / "exp-rows.json"
         colds = []
         for _ in range(args.repeat):
             cache.unlink(missing_ok=True)
-            colds.append(timed(tools["gitml"], repo, count).seconds)
-        warm = min(timed(tools["gitml"], repo, count).seconds for _ in range(args.repeat))
-        rows.append({"experiments": count, "dvc_first": dvc_cold, "dvc_warm": dvc_warm,
-                     "gitml_cold": min(colds), "gitml_warm": warm})
+            colds.append(timed(tools["gitml"], repo, count))
+        warm = best([timed(tools["gitml"], repo, count) for _ in range(args.repeat)])
+        rows.append({
+            "experiments": count, "dvc_first": asdict(dvc_first), "dvc_warm": asdict(dvc_warm),
+            "gitml_cold": asdict(best(colds)), "gitml_warm": asdict(warm),
+        })
     return rows
 
 
 def table(rows: list[dict[str, Any]]) -> str:
+    """Wall seconds (CPU seconds in brackets); ratios against DVC's warm run."""
+    cols = ("dvc_first", "dvc_warm", "gitml_cold", "gitml_warm")
     lines = [
-        "| experiments | dvc first (s) | dvc warm (s) | gitml cold (s) | gitml warm (s) "
-        "| cold/dvc warm | warm/dvc warm |",
+        "| experiments | dvc first | dvc warm | gitml cold | gitml warm "
+        "| cold / dvc warm | warm / dvc warm (wall, cpu) |",
         "|---|---|---|---|---|---|---|",
     ]
     for r in rows:
-        lines.append(
-            f"| {r['experiments']} | {r['dvc_first']:.2f} | {r['dvc_warm']:.2f} "
-            f"| {r['gitml_cold']:.3f} | {r['gitml_warm']:.3f} "
-            f"| {r['gitml_cold'] / r['dvc_warm']:.3f}x | {r['gitml_warm'] / r['dvc_warm']:.3f}x |"
-        )
+        cells = [f"{r[c]['seconds']:.3f} ({r[c]['cpu']:.3f})" for c in cols]
+        dvc = r["dvc_warm"]
+        ratios = [
+            f"{r[c]['seconds'] / dvc['seconds']:.3f}x, {r[c]['cpu'] / dvc['cpu']:.3f}x"
+            for c in ("gitml_cold", "gitml_warm")
+        ]
+        lines.append(f"| {r['experiments']} | " + " | ".join(cells + ratios) + " |")
     return "\n".join(lines)
 
 
