@@ -290,12 +290,17 @@ def test_queued_and_failed_rows_show_params_without_metrics(
         QueueEntry("q1", "waiting", base, "queued", queued, "m", 1_900_000_000.0),
         QueueEntry("q2", "broken", base, "failed", queued, "", 0.0),
         QueueEntry("q3", "e1", base, "done", exps["e1"], "", 0.0),  # its ref is shown
+        QueueEntry("q4", "elsewhere", base, "running", "f" * 40, "", 0.0),  # not fetched yet
     ]
     monkeypatch.setattr(queue, "entries", lambda root: entries)
     data = show_json()
     kids = {e["name"]: e for e in data[1]["experiments"]}
-    assert list(kids)[3:] == ["waiting", "broken"]  # DVC's order: done, queued, failed
-    assert set(list(kids)[:3]) == {"e1", "e2", "e3"}
+    assert list(kids)[4:] == ["waiting", "broken"]  # DVC's order: running, done, queued, failed
+    order = list(kids)
+    assert order[0] == "elsewhere" and set(order[1:4]) == {"e1", "e2", "e3"}
+    assert kids["elsewhere"]["revs"][0]["data"]["params"] == {}
+    cached = json.loads((repo / ".gitml" / "tmp" / show_rows.CACHE_FILE).read_text())["rows"]
+    assert queued in cached and "f" * 40 not in cached  # a commit Git lacks is not remembered
     assert kids["waiting"]["executor"]["state"] == "queued"
     assert kids["broken"]["executor"]["state"] == "failed"
     w = kids["waiting"]["revs"][0]["data"]

@@ -125,10 +125,11 @@ def collect(
             row["files"][what] = result
         else:
             transient.setdefault(sha, {})[what] = result
-    known.update(fresh)
+    absent = {sha: row for sha, row in fresh.items() if row.pop("absent", False)}
+    known.update((sha, row) for sha, row in fresh.items() if sha not in absent)
     cache.dirty = True
     cache.save()
-    rows = {sha: known[sha] for sha in wanted}
+    rows = {sha: absent.get(sha) or known[sha] for sha in wanted}  # absent: not remembered
     for sha, extra in transient.items():  # shown now, never cached
         rows[sha] = {**rows[sha], "files": {**rows[sha]["files"], **extra}}
     return rows, stats
@@ -136,8 +137,7 @@ def collect(
 
 def workspace_row(repo: Repo, files: tuple[str, ...]) -> Row:
     """The same row for the working tree (never cached): files as they are on disk."""
-    row = _commit_row(None)
-    row["time"] = None
+    row: Row = {"time": None, "parent": None, "message": "", "deps": {}, "outs": {}, "files": {}}
     row.update(_lock_summary(_read_file(repo, LOCK_FILE_NAME), "workspace"))
     for rel in files:
         row["files"][rel] = _file_result(repo, row, rel, _read_file(repo, rel), "workspace")[0]
@@ -157,8 +157,11 @@ def _read_file(repo: Repo, rel: str) -> bytes | str | None:
 
 
 def _commit_row(raw: bytes | str | None) -> Row:
+    """A commit's time, parent and subject; a commit Git does not have (a queued run shared
+    before its objects were fetched) is marked `absent` and never cached."""
     if not isinstance(raw, bytes):
-        return {"time": 0, "parent": None, "message": "", "deps": {}, "outs": {}, "files": {}}
+        return {"time": 0, "parent": None, "message": "", "deps": {}, "outs": {}, "files": {},
+                "absent": True}
     commit = show_git.parse_commit(raw)
     return {
         "time": commit.time, "parent": commit.parent, "message": commit.message,
