@@ -1,12 +1,13 @@
-"""What the pipeline declares as metrics, plots and params files (from gitml.yaml)."""
+"""What the pipelines declare as metrics, plots and params files (every gitml.yaml)."""
 
 from __future__ import annotations
 
 import os
+import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitml.paths import check_relpath
+from gitml.pipeline.lock import join
 from gitml.pipeline.params import DEFAULT_PARAMS
 from gitml.pipeline.project import load_dag
 from gitml.pipeline.stage import ParamRef
@@ -38,25 +39,28 @@ def declared(repo: Repo) -> Declared:
             elif out.kind == "plot":
                 plots[(out.path, out.path)] = PlotDecl(out.path, dict(out.props))
         params.update((ref, None) for ref in stage.params)
-    for path in dag.top_level.get("metrics", []):
-        metrics[check_relpath(str(path), where="gitml.yaml: metrics")] = None
-    for item in dag.top_level.get("plots", []):
-        for key, decl in _plots(item):
-            plots.setdefault(key, decl)
-    for item in dag.top_level.get("params", []):
-        if isinstance(item, str):
-            params[ParamRef(check_relpath(item, where="gitml.yaml: params"), None)] = None
+    for file, top in dag.top_levels.items():
+        base = posixpath.dirname(file)  # a sub pipeline's paths are relative to its folder
+        for path in top.get("metrics", []):
+            metrics[join(base, str(path), f"{file}: metrics")] = None
+        for item in top.get("plots", []):
+            for key, decl in _plots(item, file):
+                plots.setdefault(key, decl)
+        for item in top.get("params", []):
+            if isinstance(item, str):
+                params[ParamRef(join(base, item, f"{file}: params"), None)] = None
     if not params and os.path.exists(repo.abspath(DEFAULT_PARAMS)):
         params[ParamRef(DEFAULT_PARAMS, None)] = None
     return Declared(tuple(metrics), tuple(plots.values()), tuple(params))
 
 
-def _plots(item: Any) -> list[tuple[tuple[str, str], PlotDecl]]:
-    """A top-level plot: `path`, `{path: props}` or DVC's `{id: {y: {file: column, ...}}}`
-    (one series source per file, titled by the id); keyed by (id, file), so several plots
-    of one file are all drawn."""
+def _plots(item: Any, file: str) -> list[tuple[tuple[str, str], PlotDecl]]:
+    """A top-level plot of pipeline `file`: `path`, `{path: props}` or DVC's
+    `{id: {y: {file: column, ...}}}` (one series source per file, titled by the id); keyed by
+    (id, file), so several plots of one file are all drawn."""
+    base = posixpath.dirname(file)
     if isinstance(item, str):
-        path = check_relpath(item, where="gitml.yaml: plots")
+        path = join(base, item, f"{file}: plots")
         return [((path, path), PlotDecl(path))]
     if not (isinstance(item, dict) and len(item) == 1):
         return []
@@ -66,11 +70,12 @@ def _plots(item: Any) -> list[tuple[tuple[str, str], PlotDecl]]:
     if not isinstance(target, dict):  # the id is the file
         if target is not None:
             props["y"] = target
-        path = check_relpath(str(plot_id), where="gitml.yaml: plots")
-        return [((str(plot_id), path), PlotDecl(path, props))]
+        path = join(base, str(plot_id), f"{file}: plots")
+        return [((path if base else str(plot_id), path), PlotDecl(path, props))]
     props.setdefault("title", str(plot_id))
     found = []
-    for file, column in target.items():
-        path = check_relpath(str(file), where=f"gitml.yaml: plot {plot_id}")
-        found.append(((str(plot_id), path), PlotDecl(path, {**props, "y": column})))
+    for source, column in target.items():
+        path = join(base, str(source), f"{file}: plot {plot_id}")
+        plot = f"{file}:{plot_id}" if base else str(plot_id)
+        found.append(((plot, path), PlotDecl(path, {**props, "y": column})))
     return found

@@ -10,7 +10,6 @@ from __future__ import annotations
 import posixpath
 
 from gitml import scm, tracked
-from gitml.constants import LOCK_FILE_NAME
 from gitml.errors import BadInputError, UnsafePathError
 from gitml.hashing import HashInfo
 from gitml.paths import check_real_inside, is_private
@@ -92,9 +91,11 @@ def _link_target(rel: str, link: str, target: bytes) -> str:
 
 
 def _outputs_at(repo: Repo, sha: str) -> dict[str, HashInfo]:
-    outputs = dict(tracked.outputs_at(repo, sha))
-    raw = scm.read_at(repo.root, sha, LOCK_FILE_NAME)
-    if raw is not None:
-        for stage in lockfile.loads(raw, f"{sha[:8]}:{LOCK_FILE_NAME}", repo.state).values():
+    """Outputs of the pointers and of every gitml.lock (sub pipelines' too) at `sha`."""
+    pointer_outs, locks = tracked.outputs_and_locks_at(repo, sha)
+    outputs = dict(pointer_outs)
+    for rel, raw in locks.items():
+        base = rel.rpartition("/")[0]
+        for stage in lockfile.loads(raw, f"{sha[:8]}:{rel}", repo.state, base).values():
             outputs.update((e.path, e.hash_info) for e in stage.outs)
     return outputs

@@ -52,11 +52,11 @@ def ls_files(root: str, *patterns: str, untracked: bool = True) -> list[str]:
     return sorted({p for p in out.decode("utf-8").split("\0") if p})
 
 
-def ls_files_tracked(root: str, pattern: str) -> list[tuple[str, bool]]:
-    """(path, tracked?) of tracked and untracked (not ignored) files matching `pattern`: one
+def ls_files_tracked(root: str, *patterns: str) -> list[tuple[str, bool]]:
+    """(path, tracked?) of tracked and untracked (not ignored) files matching `patterns`: one
     `git ls-files -t` (an untracked file's tag is '?')."""
     args = ["ls-files", "-z", "-t", "--cached", "--others", "--exclude-standard"]
-    out = _git(root, *args, "--", pattern)
+    out = _git(root, *args, "--", *patterns)
     items = {p[2:]: p[0] != "?" for p in out.decode("utf-8").split("\0") if len(p) > 2}
     return sorted(items.items())
 
@@ -89,11 +89,6 @@ def resolve(root: str, rev: str) -> str:
 
 def _is_sha(rev: str) -> bool:
     return len(rev) == 40 and all(c in "0123456789abcdef" for c in rev)
-
-
-def files_at(root: str, rev: str, suffix: str) -> list[str]:
-    """Repo-relative paths of blobs ending in `suffix` in the tree of `rev`."""
-    return sorted(path for path, _ in blobs_in_tree(root, resolve(root, rev), suffix, ()))
 
 
 def read_at(root: str, rev: str, rel: str) -> bytes | None:
@@ -299,7 +294,8 @@ def blobs_changed_in(root: str, commits: list[str], patterns: list[str]) -> set[
 
 
 def blobs_in_tree(root: str, rev: str, suffix: str, names: tuple[str, ...]) -> set[tuple[str, str]]:
-    """(path, blob sha) of files ending in `suffix`, or at a root path in `names`, at `rev`."""
+    """(path, blob sha) of files ending in `suffix`, or named as one of `names` (in any
+    folder: `gitml.lock`, `sub/gitml.lock`), at `rev`."""
     out = _git(root, "ls-tree", "-r", "-z", "--full-tree", rev)
     found = set()
     for entry in out.split(b"\0"):
@@ -308,7 +304,8 @@ def blobs_in_tree(root: str, rev: str, suffix: str, names: tuple[str, ...]) -> s
         meta, _, raw_path = entry.partition(b"\t")
         path = raw_path.decode("utf-8")
         mode, kind, sha = meta.decode().split()
-        if kind == "blob" and mode.startswith("100") and (path.endswith(suffix) or path in names):
+        named = path.rpartition("/")[2] in names
+        if kind == "blob" and mode.startswith("100") and (path.endswith(suffix) or named):
             found.add((path, sha))
     return found
 

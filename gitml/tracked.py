@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from gitml import scm, yamlio
-from gitml.constants import POINTER_SUFFIX
+from gitml.constants import LOCK_FILE_NAME, PIPELINE_FILE, POINTER_SUFFIX
 from gitml.errors import BadInputError
 from gitml.hashing import HashInfo
 from gitml.paths import (
@@ -21,15 +22,37 @@ from gitml.pointer import Pointer, data_rel_for, pointer_rel_for
 from gitml.repo import Repo
 
 
+@dataclass(frozen=True)
+class Listing:
+    """gitml's files in the work tree, found by one `git ls-files` (tracked, and untracked
+    but not ignored, as DVC finds its files)."""
+
+    pointers: tuple[tuple[str, bool], ...]  # (path, tracked by Git?) of `*.gitml` files
+    pipelines: tuple[str, ...]  # `gitml.yaml` files: the root's first, then by path
+
+
+def listing(repo: Repo) -> Listing:
+    found = scm.ls_files_tracked(repo.root, f"*{POINTER_SUFFIX}", f"*{PIPELINE_FILE}")
+    pointers = tuple(
+        (rel, known)
+        for rel, known in found
+        if rel.endswith(POINTER_SUFFIX) and os.path.isfile(repo.abspath(rel))
+    )
+    subs = sorted(
+        rel
+        for rel, _ in found
+        if rel.endswith("/" + PIPELINE_FILE)
+        and not is_private(rel)
+        and not repo.ignore.ignored(rel, is_dir=False)
+        and os.path.isfile(repo.abspath(rel))
+    )
+    root = [PIPELINE_FILE] if os.path.isfile(repo.abspath(PIPELINE_FILE)) else []
+    return Listing(pointers, tuple(root + subs))
+
+
 def pointer_files(repo: Repo) -> list[str]:
     """Repo-relative paths of every pointer file in the work tree (tracked or not)."""
-    return [rel for rel, _ in _pointer_files(repo)]
-
-
-def _pointer_files(repo: Repo) -> list[tuple[str, bool]]:
-    """(path, tracked by Git?) of every `*.gitml` file in the work tree."""
-    found = scm.ls_files_tracked(repo.root, f"*{POINTER_SUFFIX}")
-    return [(rel, known) for rel, known in found if os.path.isfile(repo.abspath(rel))]
+    return [rel for rel, _ in listing(repo).pointers]
 
 
 def load_pointer(repo: Repo, rel: str) -> Pointer:
@@ -44,12 +67,12 @@ def parse_pointer(rel: str, data: object) -> Pointer:
     return pointer
 
 
-def load_all(repo: Repo) -> list[Pointer]:
-    """Every pointer of the work tree. A bad pointer is an error, but an untracked file that
-    is no pointer at all (a user's own `notes.gitml`) is skipped and noted in `repo.skipped`,
-    so a stray file cannot stop every command."""
+def load_all(repo: Repo, found: Listing | None = None) -> list[Pointer]:
+    """Every pointer of the work tree (of `found`, if given). A bad pointer is an error, but
+    an untracked file that is no pointer at all (a user's own `notes.gitml`) is skipped and
+    noted in `repo.skipped`, so a stray file cannot stop every command."""
     pointers = []
-    for rel, known in _pointer_files(repo):
+    for rel, known in (found or listing(repo)).pointers:
         try:
             pointers.append(load_pointer(repo, rel))
         except BadInputError as e:
@@ -89,9 +112,9 @@ def rel_of(repo: Repo, path: str) -> str:
     return rel
 
 
-def select(repo: Repo, targets: Sequence[str]) -> list[Pointer]:
+def select(repo: Repo, targets: Sequence[str], found: Listing | None = None) -> list[Pointer]:
     """Pointers named by `targets` (data paths, pointer paths or folders); all if none."""
-    pointers = load_all(repo)
+    pointers = load_all(repo, found)
     if not targets:
         return pointers
     chosen: list[Pointer] = []
@@ -130,9 +153,30 @@ def owner_of(pointers: Sequence[Pointer], rel: str) -> str | None:
 
 def outputs_at(repo: Repo, rev: str) -> list[tuple[str, HashInfo]]:
     """(output path, hash) of every pointer in the tree of Git revision `rev`."""
+    return outputs_and_locks_at(repo, rev)[0]
+
+
+def outputs_and_locks_at(
+    repo: Repo, rev: str
+) -> tuple[list[tuple[str, HashInfo]], dict[str, bytes]]:
+    """(output path, hash) of every pointer in the tree of `rev`, and the bytes of every
+    gitml.lock there (the root's and sub pipelines'), by path: one listing of the tree."""
+    sha = scm.resolve(repo.root, rev)
+    listed = scm.blobs_in_tree(repo.root, sha, POINTER_SUFFIX, (LOCK_FILE_NAME,))
+    locks = {LOCK_FILE_NAME} | {p for p, _ in listed if p.rpartition("/")[2] == LOCK_FILE_NAME}
+    raws = {rel: scm.read_at(repo.root, sha, rel) for rel in sorted(locks)}
+    pointers = sorted(p for p, _ in listed if p.endswith(POINTER_SUFFIX))
+    return _pointer_outputs_at(repo, rev, sha, pointers), {
+        rel: raw for rel, raw in raws.items() if raw is not None
+    }
+
+
+def _pointer_outputs_at(
+    repo: Repo, rev: str, sha: str, rels: list[str]
+) -> list[tuple[str, HashInfo]]:
     outputs: list[tuple[str, HashInfo]] = []
-    for rel in scm.files_at(repo.root, rev, POINTER_SUFFIX):
-        raw = scm.read_at(repo.root, rev, rel) or b""
+    for rel in rels:
+        raw = scm.read_at(repo.root, sha, rel) or b""
         data = yamlio.loads(raw, where=f"{rev}:{rel}", schema_name="pointer", memo=repo.state)
         pointer = parse_pointer(rel, data)
         outputs.extend((pointer.out_rel(o), o.hash_info) for o in pointer.outs)

@@ -84,14 +84,18 @@ def drop(repo: Repo, hasher: Hasher, before: Sequence[Output]) -> Dropped:
 
 
 def _tracked_now(repo: Repo) -> set[str] | None:
+    from gitml.constants import PIPELINE_FILE
     from gitml.pipeline import lock as lockfile
     from gitml.pipeline.project import load_dag
-    from gitml.tracked import load_all
+    from gitml.tracked import listing, load_all
 
     try:
-        paths = {p.out_rel(o) for p in load_all(repo) for o in p.outs}
-        paths |= {e.path for sl in lockfile.load(repo.root).values() for e in sl.outs}
-        paths |= {o.path for stage in load_dag(repo).stages.values() for o in stage.outs}
+        found = listing(repo)
+        paths = {p.out_rel(o) for p in load_all(repo, found) for o in p.outs}
+        dag = load_dag(repo, found=found)
+        locks = lockfile.load_project(repo.root, {PIPELINE_FILE, *dag.files}, repo.state)
+        paths |= {e.path for sl in locks.values() for e in sl.outs}
+        paths |= {o.path for stage in dag.stages.values() for o in stage.outs}
     except GitmlError:
         return None
     head = _outputs_at(repo, "HEAD")

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from gitml import scm, tracked
-from gitml.constants import LOCK_FILE_NAME, POINTER_SUFFIX
+from gitml.constants import LOCK_FILE_NAME, PIPELINE_FILE, POINTER_SUFFIX
 from gitml.errors import BadInputError
 from gitml.hashing import HashInfo
 from gitml.pipeline import lock as lockfile
@@ -43,33 +43,37 @@ def outputs(repo: Repo, scope: Scope) -> list[Output]:
 
 
 def outputs_at(repo: Repo, rev: str) -> list[Output]:
-    """Cached outputs of the pointers and gitml.lock in the tree of `rev`."""
-    found = list(tracked.outputs_at(repo, rev))
-    raw = scm.read_at(repo.root, rev, LOCK_FILE_NAME)
-    if raw is not None:
-        locks = lockfile.loads(raw, f"{rev}:{LOCK_FILE_NAME}", repo.state)
-        found.extend(out for _, out in _lock_outputs(locks))
+    """Cached outputs of the pointers and of every gitml.lock in the tree of `rev`."""
+    found, locks = tracked.outputs_and_locks_at(repo, rev)
+    for rel, raw in locks.items():
+        base = rel.rpartition("/")[0]
+        loaded = lockfile.loads(raw, f"{rev}:{rel}", repo.state, base)
+        found.extend(out for _, out in _lock_outputs(loaded))
     return found
 
 
 def workspace_outputs(repo: Repo, targets: Sequence[str] = ()) -> list[Output]:
-    """Pointer outputs and cached stage outs of the workspace; `targets` narrow them to
-    paths (an output, a folder of outputs, a pointer file) or stage names."""
+    """Pointer outputs and cached stage outs of the workspace (every pipeline file's lock);
+    `targets` narrow them to paths (an output, a folder of outputs, a pointer file) or
+    stages (pipeline/targets.py)."""
+    found = tracked.listing(repo)
     pointer_outs = [
         (pointer.out_rel(o), o.hash_info, "", pointer.rel)
-        for pointer in tracked.load_all(repo)
+        for pointer in tracked.load_all(repo, found)
         for o in pointer.outs
     ]
+    files = found.pipelines
     stage_outs = [
-        (o[0], o[1], name, f"{LOCK_FILE_NAME} (stage '{name}')")
-        for name, o in _lock_outputs(lockfile.load(repo.root))
+        (o[0], o[1], name, f"{_lock_of(name)} (stage '{name.rpartition(':')[2]}')")
+        for name, o in _lock_outputs(lockfile.load_project(repo.root, _lock_files(repo, files)))
     ]
     every = [o[:3] for o in _disjoint(pointer_outs + stage_outs)]
     if not targets:
         return [(rel, info) for rel, info, _ in every]
     chosen: dict[Output, None] = {}
     for target in targets:
-        hits = [(rel, info) for rel, info, stage in every if stage and _stage_match(stage, target)]
+        names = _stage_target(repo, target, found)
+        hits = [(rel, info) for rel, info, stage in every if stage and stage in names]
         if not hits:
             rel = tracked.rel_of(repo, target).removesuffix(POINTER_SUFFIX)
             hits = [(o, info) for o, info, _ in every if o == rel or o.startswith(rel + "/")]
@@ -103,8 +107,25 @@ def _disjoint(
     return outs
 
 
-def _stage_match(stage: str, target: str) -> bool:
-    return stage == target or stage.split("@", 1)[0] == target
+def _lock_files(repo: Repo, pipelines: Sequence[str]) -> list[str]:
+    """Pipeline files whose locks count: those in the work tree, and the root's (its lock
+    may outlive a gitml.yaml removed by hand)."""
+    return [PIPELINE_FILE, *(p for p in pipelines if p != PIPELINE_FILE)]
+
+
+def _lock_of(address: str) -> str:
+    file, colon, _ = address.rpartition(":")
+    return lockfile.lock_rel(file) if colon and file.endswith(PIPELINE_FILE) else LOCK_FILE_NAME
+
+
+def _stage_target(repo: Repo, target: str, found: tracked.Listing) -> set[str]:
+    """The stage addresses `target` names; none when it names no stage (a path)."""
+    if not found.pipelines:
+        return set()
+    from gitml.pipeline.project import load_dag
+    from gitml.pipeline.targets import stages_of
+
+    return set(stages_of(repo, load_dag(repo, found=found), target) or ())
 
 
 def _lock_outputs(locks: dict[str, lockfile.StageLock]) -> list[tuple[str, Output]]:

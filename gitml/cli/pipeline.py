@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 @click.option("-f", "--force", is_flag=True, help="Run even stages that did not change.")
 @click.option("-s", "--single-item", "single", is_flag=True, help="Only TARGETS, not upstream.")
 @click.option("--downstream", is_flag=True, help="TARGETS and the stages after them.")
+@click.option(
+    "-P", "--all-pipelines", is_flag=True, help="All pipeline files (default: this folder's)."
+)
 @click.option("--dry", is_flag=True, help="Show what would run, and why; run nothing.")
 @click.option("--pull", is_flag=True, help="Fetch missing cached data first.")
 @click.option("-k", "--keep-going", is_flag=True, help="On failure, go on with other branches.")
@@ -32,6 +35,7 @@ def repro(
     force: bool,
     single: bool,
     downstream: bool,
+    all_pipelines: bool,
     dry: bool,
     pull: bool,
     keep_going: bool,
@@ -39,7 +43,8 @@ def repro(
     jobs: int,
     as_json: bool,
 ) -> None:
-    """Reproduce invalidated stages of gitml.yaml in DAG order."""
+    """Reproduce invalidated stages in DAG order: TARGETS (`train`, `sub/gitml.yaml:train`,
+    `sub/gitml.yaml`), else the stages of this folder's gitml.yaml, with their upstream."""
     from gitml import render
     from gitml.commands.repro import Options, StageRun
     from gitml.commands.repro import repro as run
@@ -82,7 +87,13 @@ def repro(
         fetch_outs=fetch_outs,
     )
     result = run(
-        repo, targets, single=single, downstream=downstream, options=options, on_event=show
+        repo,
+        targets,
+        single=single,
+        downstream=downstream,
+        all_pipelines=all_pipelines,
+        options=options,
+        on_event=show,
     )
     if as_json:
         data = [
@@ -140,7 +151,7 @@ def stage() -> None:
 @click.argument("command", nargs=-1, required=True)
 @verbosity
 def stage_add(command: tuple[str, ...], force: bool, name: str, **kw: Any) -> None:
-    """Add a stage running COMMAND to gitml.yaml (comments and order are kept)."""
+    """Add a stage running COMMAND to this folder's gitml.yaml (comments and order are kept)."""
     import shlex
 
     from gitml.commands.stage import NewStage
@@ -149,7 +160,7 @@ def stage_add(command: tuple[str, ...], force: bool, name: str, **kw: Any) -> No
     params = [p.strip() for group in kw.pop("params") for p in group.split(",") if p.strip()]
     cmd = command[0] if len(command) == 1 else shlex.join(command)
     run(repo_here(), NewStage(name=name, cmd=cmd, params=params, **kw), force=force)
-    say(
+    say(  # the file is in the current folder
         f"Added stage '{name}' to gitml.yaml\n\nTo track the changes with git, run:\n\n"
         "\tgit add gitml.yaml"
     )

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gitml import scm, tracked
-from gitml.constants import PIPELINE_FILE, POINTER_SUFFIX
+from gitml.constants import POINTER_SUFFIX
 from gitml.errors import BadInputError
 from gitml.hashing import HashInfo
 from gitml.link import root_warning
@@ -71,7 +71,9 @@ def add(
 def _check_targets(repo: Repo, paths: Sequence[str]) -> list[str]:
     if not paths:
         raise BadInputError("nothing to add: give at least one path")
-    pointers = tracked.load_all(repo)
+    found = tracked.listing(repo)
+    pointers = tracked.load_all(repo, found)
+    stage_outs = _stage_outs(repo, found)
     rels: list[str] = []
     for path in paths:
         rel = tracked.rel_of(repo, path)
@@ -85,7 +87,7 @@ def _check_targets(repo: Repo, paths: Sequence[str]) -> list[str]:
         owner = tracked.owner_of(others, rel)
         if owner is not None:
             raise BadInputError(f"{path}: overlaps {owner}, which is already tracked")
-        stage = _stage_owning(repo, rel)
+        stage = _stage_owning(stage_outs, rel)
         if stage is not None:
             raise BadInputError(
                 f"{path}: is an out of stage '{stage}'", hint="use 'gitml commit' for stage outs"
@@ -131,13 +133,17 @@ def _gitignore_rel(rel: str) -> str:
     return posixpath.join(folder, ".gitignore") if folder else ".gitignore"
 
 
-def _stage_owning(repo: Repo, rel: str) -> str | None:
-    if not os.path.exists(repo.abspath(PIPELINE_FILE)):
-        return None
-    from gitml.pipeline.dag import overlaps
+def _stage_outs(repo: Repo, found: tracked.Listing) -> list[tuple[str, str]]:
+    """(out path, stage) of every stage of every pipeline file."""
+    if not found.pipelines:
+        return []
     from gitml.pipeline.project import load_dag
 
-    for stage in load_dag(repo).stages.values():
-        if any(overlaps(rel, out.path) for out in stage.outs):
-            return stage.name
-    return None
+    stages = load_dag(repo, found=found).stages.values()
+    return [(out.path, stage.name) for stage in stages for out in stage.outs]
+
+
+def _stage_owning(stage_outs: list[tuple[str, str]], rel: str) -> str | None:
+    from gitml.pipeline.dag import overlaps
+
+    return next((name for path, name in stage_outs if overlaps(rel, path)), None)

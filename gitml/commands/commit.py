@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from gitml import tracked
 from gitml.commands.add import AddResult, add
-from gitml.constants import PIPELINE_FILE
 from gitml.errors import BadInputError
 from gitml.pipeline import execute
 from gitml.pipeline import lock as lockfile
@@ -18,6 +16,7 @@ from gitml.pipeline.lock import StageLock
 from gitml.pipeline.project import load_dag
 from gitml.pipeline.stage import Stage
 from gitml.pipeline.status import param_values, reasons
+from gitml.pipeline.targets import stages_of
 from gitml.repo import Repo
 from gitml.workspace import Progress
 
@@ -52,11 +51,20 @@ def commit(
 
 
 def _split(repo: Repo, targets: Sequence[str]) -> tuple[list[str], list[str]]:
-    if not os.path.exists(repo.abspath(PIPELINE_FILE)):
+    """Stage addresses the targets name (pipeline/targets.py), and the other targets."""
+    found = tracked.listing(repo)
+    if not targets or not found.pipelines:
         return [], list(targets)
-    names = load_dag(repo).stages
-    chosen = [t for t in targets if t in names]
-    return chosen, [t for t in targets if t not in chosen]
+    dag = load_dag(repo, found=found)
+    chosen: list[str] = []
+    paths = []
+    for target in targets:
+        hits = stages_of(repo, dag, target)
+        if hits:
+            chosen += hits
+        else:
+            paths.append(target)
+    return chosen, paths
 
 
 def _commit_stages(
@@ -66,7 +74,7 @@ def _commit_stages(
         return ()
     dag = load_dag(repo)
     with repo.lock():
-        locks = lockfile.load(repo.root, repo.state)
+        locks = lockfile.load_project(repo.root, dag.files, repo.state)
         hash_of = execute.hash_of(repo)
         todo: list[tuple[Stage, dict[str, dict[str, Any]]]] = []
         refused: list[tuple[str, list[r.Reason]]] = []
@@ -86,7 +94,7 @@ def _commit_stages(
             deps = execute.hash_deps(repo, stage)
             outs = execute.record_outs(repo, stage)
             locks[stage.name] = StageLock(stage.cmd, deps, params, outs)
-            lockfile.save(repo.root, locks, dag.stages, repo.state)
+            lockfile.save_file(repo.root, locks, dag.stages, stage.file, repo.state)
     return tuple(stage.name for stage, _ in todo)
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from gitml.errors import BadInputError
 from gitml.pipeline.dag import Dag
 from gitml.pipeline.project import load_dag
+from gitml.pipeline.targets import stages_of, unknown
 from gitml.repo import Repo
 
 
@@ -12,9 +12,13 @@ def render_dag(repo: Repo, target: str | None, fmt: str) -> str:
     dag = load_dag(repo)
     names = list(dag.stages)
     if target is not None:
-        if target not in dag.stages:
-            raise BadInputError(f"unknown stage '{target}'")
-        names = dag.order(dag.ancestors(target) | {target})
+        hits = stages_of(repo, dag, target)
+        if not hits:
+            raise unknown(dag, target)
+        chosen = set(hits)
+        for hit in hits:
+            chosen |= dag.ancestors(hit)
+        names = dag.order(chosen)
     edges = sorted((u, n) for n in names for u in dag.upstream[n] if u in names)
     if fmt == "dot":
         return _dot(names, edges)

@@ -33,7 +33,8 @@ def gitml_root(start: str | None = None) -> str | None:
 
 
 def is_gitml_file(rel: str) -> bool:
-    return rel.endswith(POINTER_SUFFIX) or rel == LOCK_FILE_NAME
+    """A pointer, or a gitml.lock (the root's or a sub pipeline's)."""
+    return rel.endswith(POINTER_SUFFIX) or rel.rpartition("/")[2] == LOCK_FILE_NAME
 
 
 # ------------------------------------------------------------------------------ pre-commit
@@ -66,8 +67,8 @@ def pre_commit(root: str) -> list[Problem]:
         if raw is None:
             continue
         try:
-            if rel == LOCK_FILE_NAME:
-                problems += _check_lock(repo, raw)
+            if rel.rpartition("/")[2] == LOCK_FILE_NAME:
+                problems += _check_lock(repo, rel, raw)
             else:
                 problems += _check_pointer(repo, hasher, rel, raw)
         except GitmlError as e:  # 'rel:line: what' (a bad file), or about the file
@@ -103,17 +104,20 @@ def _check_pointer(repo: Repo, hasher: Hasher, rel: str, raw: bytes) -> list[Pro
     return problems
 
 
-def _check_lock(repo: Repo, raw: bytes) -> list[Problem]:
+def _check_lock(repo: Repo, rel: str, raw: bytes) -> list[Problem]:
     from gitml.pipeline import lock as lockfile
+    from gitml.pipeline.stage import address
 
     problems = []
-    for name, stage in lockfile.loads(raw, LOCK_FILE_NAME, repo.state).items():
+    base = rel.rpartition("/")[0]
+    pipeline = f"{base}/{PIPELINE_FILE}" if base else PIPELINE_FILE
+    for name, stage in lockfile.loads(raw, rel, repo.state, base).items():
         for entry in stage.outs:
             gone = _not_in_cache(repo, entry.hash_info) if entry.cache else []
             if gone:
                 what = f"stage '{name}': {entry.path}: {_objects(gone)} not in the cache"
-                fix = f"run 'gitml commit {name}' or 'gitml pull'"
-                problems.append(Problem(LOCK_FILE_NAME, what, fix))
+                fix = f"run 'gitml commit {address(pipeline, name)}' or 'gitml pull'"
+                problems.append(Problem(rel, what, fix))
     return problems
 
 
@@ -207,9 +211,8 @@ def _checkout(root: str, on_wait: OnWait | None, *, previous: str | None) -> Che
 
 
 def repro_check(root: str) -> list[tuple[str, tuple[str, ...]]]:
-    """Stale stages of the pipeline, with their reasons (frozen stages are not checked)."""
-    if not os.path.exists(os.path.join(root, PIPELINE_FILE)):
-        return []
+    """Stale stages of every pipeline file, with their reasons (frozen stages are not
+    checked)."""
     from gitml.commands.status import stale_stages
     from gitml.repo import find_repo
 

@@ -93,7 +93,7 @@ def outputs_at_commits(
 
     Reads each distinct blob once: cost grows with the changes, not with the commits.
     """
-    patterns = [f"*{POINTER_SUFFIX}", LOCK_FILE_NAME]
+    patterns = [f"*{POINTER_SUFFIX}", LOCK_FILE_NAME, f"*/{LOCK_FILE_NAME}"]
     changed = scm.blobs_changed_in(repo.root, commits, patterns)
     inherited: set[tuple[str, str]] = set()
     for rev in boundary:
@@ -114,8 +114,8 @@ def _outputs_of(
     found: dict[Output, None] = {}
     for rel, sha in sorted(files):
         where = f"{rel} (blob {sha[:12]})"
-        if rel == LOCK_FILE_NAME:
-            locks = lockfile.loads(blobs[sha], where, repo.state)
+        if rel.rpartition("/")[2] == LOCK_FILE_NAME:
+            locks = lockfile.loads(blobs[sha], where, repo.state, rel.rpartition("/")[0])
             outs = [(e.path, e.hash_info) for lock in locks.values() for e in lock.outs if e.cache]
         else:
             data = yamlio.loads(blobs[sha], where=where, schema_name="pointer", memo=repo.state)

@@ -14,6 +14,7 @@ from gitml.link import Linker
 from gitml.pipeline import execute
 from gitml.pipeline import lock as lockfile
 from gitml.pipeline import reasons as r
+from gitml.pipeline import targets as targets_mod
 from gitml.pipeline.dag import Dag
 from gitml.pipeline.execute import Runner, run_subprocess
 from gitml.pipeline.lock import StageLock
@@ -62,20 +63,39 @@ class Options:
 Event = Callable[[StageRun], None]
 
 
-def select(dag: Dag, targets: Sequence[str], *, single: bool, downstream: bool) -> list[str]:
-    """The stages to consider, in order: targets with their upstream (or downstream)."""
+def select(
+    repo: Repo,
+    dag: Dag,
+    targets: Sequence[str],
+    *,
+    single: bool,
+    downstream: bool,
+    all_pipelines: bool = False,
+) -> list[str]:
+    """The stages to consider, in order: targets with their upstream (or downstream). No
+    target means the stages of the current folder's gitml.yaml (DVC's `dvc.yaml` default;
+    the nearest one above it here), or of every pipeline file with `all_pipelines`."""
+    if all_pipelines or not dag.stages:
+        return dag.run_order(dag.stages)
+    chosen: list[str] = []
     if not targets:
-        names = set(dag.stages)
-    else:
-        names = set()
-        for target in targets:
-            hits = [n for n in dag.stages if n == target or n.split("@", 1)[0] == target]
-            if not hits:
-                raise BadInputError(f"unknown stage '{target}'", hint="see 'gitml dag'")
-            for hit in hits:
-                names.add(hit)
-                if not single:
-                    names |= dag.descendants(hit) if downstream else dag.ancestors(hit)
+        home = targets_mod.home_file(repo, dag)
+        if home is None:
+            raise BadInputError(
+                "no gitml.yaml in this folder or above it",
+                hint="name a stage (sub/gitml.yaml:NAME) or use --all-pipelines",
+            )
+        chosen = dag.in_file(home)
+    for target in targets:
+        hits = targets_mod.stages_of(repo, dag, target)
+        if not hits:
+            raise targets_mod.unknown(dag, target)
+        chosen += hits
+    names = set()
+    for hit in chosen:
+        names.add(hit)
+        if not single:
+            names |= dag.descendants(hit) if downstream else dag.ancestors(hit)
     return dag.run_order(names)
 
 
@@ -85,12 +105,15 @@ def repro(
     *,
     single: bool = False,
     downstream: bool = False,
+    all_pipelines: bool = False,
     options: Options = Options(),
     runner: Runner = run_subprocess,
     on_event: Event | None = None,
 ) -> ReproResult:
     dag = load_dag(repo)
-    order = select(dag, targets, single=single, downstream=downstream)
+    order = select(
+        repo, dag, targets, single=single, downstream=downstream, all_pipelines=all_pipelines
+    )
     with repo.lock():
         return _Scheduler(repo, dag, order, options, runner, on_event).run()
 
@@ -107,7 +130,7 @@ class _Scheduler:
     ) -> None:
         self.repo, self.dag, self.order, self.opt = repo, dag, order, options
         self.runner, self.on_event = runner, on_event
-        self.locks = lockfile.load(repo.root, repo.state)
+        self.locks = lockfile.load_project(repo.root, dag.files, repo.state)
         self.results: dict[str, StageRun] = {}
         self.write_lock = threading.Lock()
         self.linker = Linker(repo.config.cache_types)
@@ -190,7 +213,7 @@ class _Scheduler:
         outs = execute.record_outs(self.repo, stage)
         entry = StageLock(stage.cmd, deps, params, outs)
         self._save(name, entry)
-        cache.put(key, name, entry)
+        cache.put(key, stage.local_name, entry)
         return "ran", output
 
     def _restore(self, stage: Stage, record: StageLock) -> bool:
@@ -204,7 +227,8 @@ class _Scheduler:
     def _save(self, name: str, entry: StageLock) -> None:
         with self.write_lock:
             self.locks[name] = entry
-            lockfile.save(self.repo.root, self.locks, self.dag.stages, self.repo.state)
+            file = self.dag.stages[name].file
+            lockfile.save_file(self.repo.root, self.locks, self.dag.stages, file, self.repo.state)
 
 
 def _flags(stage: Stage, record: StageLock) -> tuple[lockfile.Entry, ...]:

@@ -1,15 +1,19 @@
-"""`gitml stage add`: add (or with force, replace) a stage in gitml.yaml."""
+"""`gitml stage add`: add (or with force, replace) a stage in the gitml.yaml of the current
+folder, as `dvc stage add` writes the cwd's dvc.yaml (a sub pipeline, below the root)."""
 
 from __future__ import annotations
 
 import os
+import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from gitml import atomic, yamledit
+from gitml.constants import PIPELINE_FILE
 from gitml.errors import BadInputError
-from gitml.pipeline.project import load_dag, pipeline_path
+from gitml.paths import check_relpath, to_posix_rel
+from gitml.pipeline.project import load_dag
 from gitml.pipeline.stage import valid_new_name
 from gitml.repo import Repo
 
@@ -27,27 +31,33 @@ class NewStage:
     wdir: str | None = None
 
 
-def stage_add(repo: Repo, new: NewStage, *, force: bool = False) -> None:
-    """Write the stage into gitml.yaml, keeping comments; the result must be a valid DAG."""
+def stage_add(repo: Repo, new: NewStage, *, force: bool = False) -> str:
+    """Write the stage into the current folder's gitml.yaml, keeping comments; the result
+    must be a valid DAG. Returns that file, repo-relative."""
     if not valid_new_name(new.name):
         raise BadInputError(
             f"invalid stage name {new.name!r}: no punctuation but '_' and '-' (as DVC)"
         )
     if not new.cmd.strip():
         raise BadInputError("give the stage's command")
-    path = pipeline_path(repo)
+    here = to_posix_rel(repo.root, os.getcwd())
+    file = PIPELINE_FILE if here == "." else posixpath.join(here, PIPELINE_FILE)
+    check_relpath(file, where="the current folder")
+    path = repo.abspath(file)
     with repo.lock():
         old = ""
         if os.path.exists(path):
             with open(path, encoding="utf-8") as f:
                 old = f.read()
-        if new.name in load_dag(repo).stages and not force:
+        dag = load_dag(repo)
+        if any(dag.stages[n].local_name == new.name for n in dag.in_file(file)) and not force:
             raise BadInputError(
-                f"stage '{new.name}' already exists", hint="use --force to replace it"
+                f"stage '{new.name}' already exists in {file}", hint="use --force to replace it"
             )
         text = yamledit.set_stage(old, new.name, _definition(new))
-        load_dag(repo, text.encode("utf-8"))  # refuse a pipeline that would not load
+        load_dag(repo, text.encode("utf-8"), file=file)  # refuse a pipeline that would not load
         atomic.write_text(path, text)
+    return file
 
 
 def _definition(new: NewStage) -> dict[str, Any]:

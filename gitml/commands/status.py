@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from gitml import tracked
-from gitml.constants import PIPELINE_FILE
 from gitml.hashing import HashInfo
 from gitml.repo import Repo
 from gitml.tree import Tree
@@ -52,10 +50,11 @@ def status(
 ) -> StatusResult:
     """Compare every tracked output in the workspace with its pointer (read-only)."""
     hasher = Hasher(repo.root, repo.state, repo.ignore, progress=progress, total=total)
-    stage_targets, path_targets = _split_targets(repo, targets)
-    stages = stale_stages(repo, stage_targets) if stage_targets or not targets else ()
+    found = tracked.listing(repo)  # one `git ls-files` for pointers and pipeline files
+    stage_targets, path_targets = _split_targets(repo, targets, found)
+    stages = stale_stages(repo, stage_targets, found) if stage_targets or not targets else ()
     changes = []
-    pointers = tracked.select(repo, path_targets) if path_targets or not targets else []
+    pointers = tracked.select(repo, path_targets, found) if path_targets or not targets else []
     for pointer in pointers:
         for out in pointer.outs:
             rel = pointer.out_rel(out)
@@ -103,32 +102,46 @@ def _tree_of(scan: Scanned | None) -> Tree | None:
     return scan.tree if scan is not None else None
 
 
-def _split_targets(repo: Repo, targets: Sequence[str]) -> tuple[list[str], list[str]]:
-    """Targets that name stages (of gitml.yaml) and the other ones (paths)."""
-    if not targets or not os.path.exists(repo.abspath(PIPELINE_FILE)):
+def _split_targets(
+    repo: Repo, targets: Sequence[str], found: tracked.Listing
+) -> tuple[list[str], list[str]]:
+    """Targets as stage addresses (pipeline/targets.py), and the other ones (paths)."""
+    if not targets or not found.pipelines:
         return [], list(targets)
     from gitml.pipeline.project import load_dag
+    from gitml.pipeline.targets import stages_of
 
-    names = set(load_dag(repo).stages)
-    bases = {n.split("@", 1)[0] for n in names}
-    stages = [t for t in targets if t in names or t in bases]
-    return stages, [t for t in targets if t not in stages]
+    dag = load_dag(repo, found=found)
+    stages: list[str] = []
+    paths = []
+    for target in targets:
+        hits = stages_of(repo, dag, target)
+        if hits:
+            stages += hits
+        else:
+            paths.append(target)
+    return stages, paths
 
 
-def stale_stages(repo: Repo, targets: Sequence[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    if not os.path.exists(repo.abspath(PIPELINE_FILE)):
+def stale_stages(
+    repo: Repo, targets: Sequence[str], found: tracked.Listing | None = None
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(address, reasons) of the stale stages (of `targets`, stage addresses, if given)."""
+    found = found or tracked.listing(repo)
+    if not found.pipelines:
         return ()
     from gitml.pipeline import execute
     from gitml.pipeline import lock as lockfile
     from gitml.pipeline.project import load_dag
     from gitml.pipeline.status import stale_reasons
 
-    dag = load_dag(repo)
-    locks = lockfile.load(repo.root, repo.state)
+    dag = load_dag(repo, found=found)
+    locks = lockfile.load_project(repo.root, dag.files, repo.state)
     hash_of = execute.hash_of(repo)
     stale = []
+    chosen = set(targets)
     for name in dag.order():
-        if targets and not any(name == t or name.split("@", 1)[0] == t for t in targets):
+        if targets and name not in chosen:
             continue
         stage = dag.stages[name]
         if stage.frozen:

@@ -11,8 +11,9 @@ from gitml.repo import Repo
 
 
 def validate(root: str, files: Sequence[str] = ()) -> list[str]:
-    """Schema-check gitml's files (`files`, or all of them): config, gitml.yaml (the whole
-    pipeline), gitml.lock, pointers. Every bad file is one `path:line: problem` line."""
+    """Schema-check gitml's files (`files`, or all of them): config, every gitml.yaml (the
+    whole pipeline, sub pipelines too) and gitml.lock, pointers. Every bad file is one
+    `path:line: problem` line."""
     from gitml import config, tracked
     from gitml.errors import GitmlError
     from gitml.pipeline import lock as lockfile
@@ -28,10 +29,10 @@ def validate(root: str, files: Sequence[str] = ()) -> list[str]:
         try:
             if rel in (f"{GITML_DIR}/config.yaml", f"{GITML_DIR}/config.local.yaml"):
                 config.load_raw(repo.abspath(rel), repo.state)
-            elif rel == PIPELINE_FILE:
-                load_dag(repo)
-            elif rel == LOCK_FILE_NAME:
-                lockfile.load(repo.root, repo.state)
+            elif rel.rpartition("/")[2] == PIPELINE_FILE:
+                load_dag(repo, _read(repo, rel), file=rel)
+            elif rel.rpartition("/")[2] == LOCK_FILE_NAME:
+                lockfile.load(repo.root, repo.state, rel)
             elif rel.endswith(POINTER_SUFFIX):
                 tracked.load_pointer(repo, rel)
             else:
@@ -43,8 +44,18 @@ def validate(root: str, files: Sequence[str] = ()) -> list[str]:
     return list(dict.fromkeys(problems))
 
 
+def _read(repo: Repo, rel: str) -> bytes:
+    with open(repo.abspath(rel), "rb") as f:
+        return f.read()
+
+
 def _all_gitml_files(repo: Repo) -> list[str]:
     from gitml import tracked
+    from gitml.pipeline.lock import lock_rel
 
     fixed = [f"{GITML_DIR}/config.yaml", f"{GITML_DIR}/config.local.yaml"]
-    return [*fixed, *tracked.pointer_files(repo), LOCK_FILE_NAME, PIPELINE_FILE]
+    found = tracked.listing(repo)
+    pointers = [rel for rel, _ in found.pointers]
+    subs = [p for p in found.pipelines if p != PIPELINE_FILE]
+    pipelines = [x for p in subs for x in (lock_rel(p), p)]
+    return [*fixed, *pointers, LOCK_FILE_NAME, PIPELINE_FILE, *pipelines]

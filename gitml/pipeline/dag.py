@@ -26,9 +26,15 @@ def overlaps(a: str, b: str) -> bool:
 
 @dataclass(frozen=True)
 class Dag:
-    stages: dict[str, Stage]  # in file order
+    stages: dict[str, Stage]  # by address, in file order (the root gitml.yaml's first)
     upstream: dict[str, frozenset[str]]  # stage -> stages whose outs it depends on
-    top_level: dict[str, Any] = field(default_factory=dict)  # gitml.yaml's metrics/plots/params
+    # pipeline file -> its top-level metrics/plots/params (paths relative to its folder)
+    top_levels: dict[str, dict[str, Any]] = field(default_factory=dict)
+    files: tuple[str, ...] = ()  # the pipeline files loaded, repo-relative
+
+    def in_file(self, file: str) -> list[str]:
+        """The stages `file` defines, in file order."""
+        return [n for n, s in self.stages.items() if s.file == file]
 
     def order(self, names: Iterable[str] | None = None) -> list[str]:
         """Topological order (file order among equals) of `names` (default: all)."""

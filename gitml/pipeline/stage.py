@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from gitml import schema
+from gitml.constants import PIPELINE_FILE
 from gitml.errors import BadInputError
 from gitml.paths import check_relpath
 from gitml.pipeline.params import DEFAULT_PARAMS
@@ -48,9 +49,15 @@ class ParamRef:
     key: str | None  # None: every parameter in the file
 
 
+def address(file: str, name: str) -> str:
+    """How a stage is named across the project, as DVC does: `train` in the root gitml.yaml,
+    `sub/gitml.yaml:train` in another one."""
+    return name if file == PIPELINE_FILE else f"{file}:{name}"
+
+
 @dataclass(frozen=True)
 class Stage:
-    name: str
+    name: str  # its address (see `address`): unique in the project
     cmd: str
     wdir: str = ""  # repo-relative; "" is the root
     deps: tuple[str, ...] = ()
@@ -60,12 +67,22 @@ class Stage:
     always_changed: bool = False
     desc: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    file: str = PIPELINE_FILE  # the pipeline file that defines it, repo-relative
+
+    @property
+    def local_name(self) -> str:
+        """Its name inside its own pipeline file (and lock)."""
+        return self.name if self.file == PIPELINE_FILE else self.name[len(self.file) + 1 :]
 
 
-def build_stage(name: str, data: dict[str, Any], *, where: str) -> Stage:
-    """A Stage from one expanded, schema-checked stage definition."""
+def build_stage(
+    name: str, data: dict[str, Any], *, where: str, file: str = PIPELINE_FILE
+) -> Stage:
+    """A Stage from one expanded, schema-checked stage definition of pipeline `file`: its
+    paths (wdir, deps, params, outs) are relative to the file's folder, made repo-relative."""
     label = f"{where}: stage '{name}'"
-    wdir = _rel(data.get("wdir", "."), "", label, allow_root=True)
+    base = posixpath.dirname(file)
+    wdir = _rel(data.get("wdir", "."), base, label, allow_root=True)
     cmd = data["cmd"]
     if isinstance(cmd, list):
         cmd = " && ".join(str(c) for c in cmd)
@@ -74,7 +91,7 @@ def build_stage(name: str, data: dict[str, Any], *, where: str) -> Stage:
         for item in data.get(key) or []:
             outs.append(_out(item, kind, wdir, label))  # type: ignore[arg-type]
     return Stage(
-        name=name,
+        name=address(file, name),
         cmd=str(cmd),
         wdir=wdir,
         deps=tuple(_rel(d, wdir, label) for d in data.get("deps") or []),
@@ -83,6 +100,7 @@ def build_stage(name: str, data: dict[str, Any], *, where: str) -> Stage:
         frozen=bool(data.get("frozen", False)),
         always_changed=bool(data.get("always_changed", False)),
         desc=data.get("desc"),
+        file=file,
     )
 
 
@@ -132,6 +150,7 @@ def load_stages(
     where: str,
     expand: Callable[[dict[str, Any]], dict[str, dict[str, Any]]],
     memo: schema.ValidationMemo | None = None,
+    file: str = PIPELINE_FILE,
 ) -> list[Stage]:
     """Expand templates, check each stage against the stage schema, build Stages."""
     names = doc.get("stages")
@@ -143,5 +162,5 @@ def load_stages(
         problem = schema.check(data, "stage", memo)
         if problem is not None:
             raise BadInputError(f"{where}: stage '{name}': {problem[1]}")
-        stages.append(build_stage(name, data, where=where))
+        stages.append(build_stage(name, data, where=where, file=file))
     return stages
