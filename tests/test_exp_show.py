@@ -551,3 +551,46 @@ def test_same_json_as_dvc_on_the_same_repository(repo: Path) -> None:
     ours = _normalized(show_json())
     theirs = _normalized(json.loads(dvc("exp", "show", "--json")))
     assert ours == theirs  # the experiments' order too
+
+
+SUB_PIPELINE = """\
+stages:
+  score:
+    cmd: python3 score.py
+    deps: [in.txt, score.py]
+    params: [k]
+    metrics: [m.yaml]
+"""
+SCORE = """\
+import yaml
+k = yaml.safe_load(open("params.yaml"))["k"]
+open("m.yaml", "w").write(f"f1: {k / 10}\\n")
+"""
+
+
+def test_sub_pipeline_metrics_params_and_deps(repo: Path) -> None:
+    """issue 13 item 3 with sub pipelines (issue 12 item 10): `sub/gitml.yaml`'s cached
+    metrics out is read from the cache through `sub/gitml.lock` (paths relative to sub/),
+    its params file and its changed deps show."""
+    write(repo / "sub" / "gitml.yaml", SUB_PIPELINE)
+    write(repo / "sub" / "score.py", SCORE)
+    write(repo / "sub" / "in.txt", "x\n")
+    write(repo / "sub" / "params.yaml", "k: 1\n")
+    assert run_cli("repro", "-q", "--all-pipelines").code == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "sub")
+    base = git(repo, "rev-parse", "HEAD").strip()
+    write(repo / "sub" / "params.yaml", "k: 5\n")
+    write(repo / "sub" / "in.txt", "y\n")
+    assert run_cli("repro", "-q", "--all-pipelines").code == 0
+    changes = {p: str(repo / p) for p in ("sub/params.yaml", "sub/gitml.lock", "sub/in.txt")}
+    record.record(str(repo), base, "k5", changes, "")
+    git(repo, "checkout", "-q", "--", ".")
+    data = show_json()
+    k5 = data[1]["experiments"][0]["revs"][0]["data"]
+    assert k5["metrics"]["sub/m.yaml"]["data"] == {"f1": 0.5}  # from the cache, via the lock
+    assert k5["params"]["sub/params.yaml"]["data"] == {"k": 5}
+    assert set(k5["deps"]) == {"sub/in.txt", "sub/score.py"}
+    assert data[1]["data"]["metrics"]["sub/m.yaml"]["data"] == {"f1": 0.1}
+    header = run_cli("exp", "show", "--csv").out.splitlines()[0].split(",")
+    assert {"f1", "k", "sub/in.txt"} <= set(header) and "sub/score.py" not in header

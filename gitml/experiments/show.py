@@ -9,14 +9,12 @@ show_rows (cached by commit sha).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from gitml.constants import PIPELINE_FILE
 from gitml.experiments import queue, refs, show_git, show_rows
+from gitml.experiments.show_declared import declarations
 from gitml.experiments.show_rows import FileResult, Row, Stats
-from gitml.pipeline.params import DEFAULT_PARAMS
 from gitml.repo import Repo
 
 Kind = Literal["workspace", "baseline", "experiment"]
@@ -64,8 +62,7 @@ def show(
     hide_workspace: bool = False,
 ) -> ShowResult:
     cache = show_rows.RowCache(repo)
-    metric_files, param_files, plot_files = declarations(repo, cache)
-    files = tuple(dict.fromkeys(metric_files + param_files))
+    decl = declarations(repo, cache)
     found = show_git.refs(repo.root)
     baselines = _baselines(repo.root, found, all_branches, all_commits, num)
     names = _names(found, baselines)
@@ -77,13 +74,13 @@ def show(
         if q.baseline in names and q.sha and q.state != "done" and (q.baseline, q.name) not in done
     ]
     shas = [*baselines, *(e.sha for e in exps), *(q.sha for q in waiting)]
-    data, stats = show_rows.collect(repo, shas, files, cache)
+    data, stats = show_rows.collect(repo, shas, decl.files, decl.locks, cache)
     cache.save()  # the declarations, when only they are new
-    layout = _Layout(metric_files, param_files, frozenset(metric_files + plot_files))
+    layout = _Layout(decl.metrics, decl.params, frozenset(decl.metrics + decl.plots))
 
     groups = []
     if not hide_workspace:
-        ws = show_rows.workspace_row(repo, files)
+        ws = show_rows.workspace_row(repo, decl.files, decl.locks)
         groups.append(Group(layout.row("workspace", "workspace", ws)))
     for base in baselines:
         children = [
@@ -103,7 +100,7 @@ def show(
         head = layout.row("baseline", base, data[base], name=names[base],
                           message=data[base]["message"])
         groups.append(Group(head, children))
-    return ShowResult(groups, metric_files, param_files, stats)
+    return ShowResult(groups, decl.metrics, decl.params, stats)
 
 
 @dataclass(frozen=True)
@@ -113,47 +110,15 @@ class _Layout:
     not_outs: frozenset[str]  # metrics and plots: DVC leaves them out of `outs`
 
     def row(self, kind: Kind, rev: str, row: Row, **kw: Any) -> ExpRow:
+        outs = show_rows.outs(row)
         fields: dict[str, Any] = {
-            "name": None, "state": None, "message": "", "time": row["time"], "deps": row["deps"],
-            "outs": {p: o for p, o in row["outs"].items() if p not in self.not_outs},
+            "name": None, "state": None, "message": "", "time": row["time"],
+            "deps": show_rows.deps(row),
+            "outs": {p: o for p, o in outs.items() if p not in self.not_outs},
             "metrics": {p: row["files"].get(p) for p in self.metrics},
             "params": {p: row["files"].get(p) for p in self.params},
         }
         return ExpRow(kind=kind, rev=rev, **{**fields, **kw})
-
-
-def declarations(
-    repo: Repo, cache: show_rows.RowCache
-) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """(metrics files, params files, plot files) the workspace's gitml.yaml declares.
-
-    Loading the pipeline imports and validates a lot; for a gitml.yaml without templating
-    (no `vars`, no `${...}`) the answer only depends on its text and on whether params.yaml
-    exists, so it is kept in the row cache under that key."""
-    try:
-        with open(repo.abspath(PIPELINE_FILE), encoding="utf-8", errors="replace") as f:
-            text: str | None = f.read()
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-        text = None
-    key = [text, os.path.exists(repo.abspath(DEFAULT_PARAMS))]
-    simple = text is None or ("vars" not in text and "${" not in text)
-    known = cache.declared
-    if simple and known.get("key") == key:
-        lists = [known.get(k) for k in ("metrics", "params", "plots")]
-        if all(isinstance(v, list) and all(isinstance(p, str) for p in v) for v in lists):
-            return tuple(lists[0]), tuple(lists[1]), tuple(lists[2])  # type: ignore[arg-type]
-    from gitml.declared import declared
-
-    decl = declared(repo)
-    found = (
-        decl.metrics,
-        tuple(dict.fromkeys(ref.file for ref in decl.params)),
-        tuple(p.path for p in decl.plots),
-    )
-    if simple:
-        cache.declared = {"key": key, "metrics": found[0], "params": found[1], "plots": found[2]}
-        cache.dirty = True
-    return found
 
 
 def _baselines(

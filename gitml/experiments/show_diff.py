@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from gitml import metrics, scm
 from gitml.errors import BadInputError
 from gitml.experiments import refs, show_rows
-from gitml.experiments.show import declarations
 from gitml.experiments.show_columns import flat
+from gitml.experiments.show_declared import declarations
 from gitml.experiments.show_rows import Row
 from gitml.metrics import Row as DiffRow
 from gitml.metrics import Values
@@ -54,13 +54,14 @@ def diff(
     a, b = a or "HEAD", b or WORKSPACE
     revs = [resolve(repo, a), resolve(repo, b)]
     cache = show_rows.RowCache(repo)
-    metric_files, param_files, _ = declarations(repo, cache)
-    files = tuple(dict.fromkeys(metric_files + param_files))
+    decl = declarations(repo, cache)
+    metric_files, param_files = decl.metrics, decl.params
     shas = [r for r in revs if r != WORKSPACE]
-    rows, _ = show_rows.collect(repo, shas, files, cache)
+    rows, _ = show_rows.collect(repo, shas, decl.files, decl.locks, cache)
     cache.save()
     old, new = (
-        show_rows.workspace_row(repo, files) if r == WORKSPACE else rows[r] for r in revs
+        show_rows.workspace_row(repo, decl.files, decl.locks) if r == WORKSPACE else rows[r]
+        for r in revs
     )
     return ExpDiff(
         a, b,

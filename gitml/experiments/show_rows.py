@@ -1,7 +1,8 @@
 """What one commit's row of `exp show` needs, read from Git objects and cached by commit sha.
 
 A commit never changes, so neither does its row: its time, parent and subject, the deps and
-outs its gitml.lock records, and the parsed content of each metrics and params file at it.
+outs each of its gitml.lock files records (sub pipelines' too), and the parsed content of
+each metrics and params file at it; a lock or file asked for later is read for that path only.
 The rows live in `.gitml/tmp/exp-rows.json` (written atomically): a later `exp show` reads
 from Git only the commits (and the files) it has not seen, all in one `git cat-file --batch`.
 A metrics file that is a cached out is read from the cache through the lock's digest; one
@@ -16,19 +17,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitml import atomic, limits, yamlio
-from gitml.constants import LOCK_FILE_NAME
+from gitml import atomic
 from gitml.errors import GitmlError, UnsafePathError
 from gitml.experiments import show_git
+from gitml.experiments.show_parse import Entries, lock_entries, parse_file
 from gitml.paths import check_real_inside
 from gitml.repo import Repo
 
 CACHE_FILE = "exp-rows.json"
-_LOCK = "\n"  # not a path: file paths with a newline are never asked of `cat-file`
-_DICTS = ("deps", "outs", "files")  # a row without them (a damaged file) is read again
-_VERSION = 1  # bump when a row's shape or how it is read changes: old files are dropped
+_DICTS = ("locks", "files")  # a row without them (a damaged file) is read again
+_VERSION = 2  # bump when a row's shape or how it is read changes: old files are dropped
 
-Row = dict[str, Any]  # {"time", "parent", "message", "deps", "outs", "files": {path: result}}
+Row = dict[str, Any]  # {"time", "parent", "message", "locks": {lock: {"deps", "outs"} | None},
+#                        "files": {path: FileResult}}
 FileResult = dict[str, Any] | None  # {"data": ...} | {"error": {"msg", "type"}} | None: absent
 
 
@@ -84,47 +85,52 @@ def _load(path: str) -> dict[str, Any]:
 
 
 def collect(
-    repo: Repo, shas: Iterable[str], files: tuple[str, ...], cache: RowCache | None = None
+    repo: Repo,
+    shas: Iterable[str],
+    files: tuple[str, ...],
+    locks: tuple[str, ...] = ("gitml.lock",),
+    cache: RowCache | None = None,
 ) -> tuple[dict[str, Row], Stats]:
-    """The row of each commit in `shas`, with the content of `files` (metrics and params
-    files, repo-relative) at it; new rows are saved to the cache."""
+    """The row of each commit in `shas`: the `locks` and the content of `files` (metrics and
+    params files, repo-relative) at it; new rows are saved to the cache."""
     cache = cache or RowCache(repo)
     known = cache.rows
     stats = Stats()
     wanted = list(dict.fromkeys(shas))
     specs: list[str] = []
-    todo: list[tuple[str, str | None]] = []  # (sha, None: the commit | _LOCK | file path)
-    readable = [f for f in files if "\n" not in f]
+    todo: list[tuple[str, str, str]] = []  # (sha, "commit" | "lock" | "file", path)
+    paths = [("lock", p) for p in locks] + [("file", p) for p in files]
+    paths = [(kind, p) for kind, p in paths if "\n" not in p]  # cannot be asked of cat-file
     for sha in wanted:
         row = known.get(sha)
         if row is None:
-            todo += [(sha, None), (sha, _LOCK)]
-            specs += [sha, f"{sha}:{LOCK_FILE_NAME}"]
-        missing = [f for f in readable if row is None or f not in row["files"]]
+            todo.append((sha, "commit", ""))
+            specs.append(sha)
+        missing = [(k, p) for k, p in paths if row is None or p not in row[f"{k}s"]]
         if row is not None and not missing:
             stats.cached += 1
             continue
         stats.read += 1
-        todo += [(sha, f) for f in missing]
-        specs += [f"{sha}:{f}" for f in missing]
+        todo += [(sha, kind, p) for kind, p in missing]
+        specs += [f"{sha}:{p}" for _, p in missing]
     stats.specs = specs
     if not specs:
         return {sha: known[sha] for sha in wanted}, stats
     fresh: dict[str, Row] = {}
     transient: dict[str, dict[str, FileResult]] = {}
-    for (sha, what), obj in zip(todo, show_git.read_objects(repo.root, specs), strict=True):
-        if what is None:
+    for (sha, kind, rel), obj in zip(todo, show_git.read_objects(repo.root, specs), strict=True):
+        if kind == "commit":
             fresh[sha] = _commit_row(obj)
             continue
         row = fresh.get(sha) or known[sha]
-        if what == _LOCK:
-            row.update(_lock_summary(obj, sha[:8]))
+        if kind == "lock":
+            row["locks"][rel] = _lock(obj, f"{sha[:8]}:{rel}", rel)
             continue
-        result, keep = _file_result(repo, row, what, obj, sha[:8])
+        result, keep = _file_result(repo, outs(row), rel, obj, f"{sha[:8]}:{rel}")
         if keep:
-            row["files"][what] = result
+            row["files"][rel] = result
         else:
-            transient.setdefault(sha, {})[what] = result
+            transient.setdefault(sha, {})[rel] = result
     absent = {sha: row for sha, row in fresh.items() if row.pop("absent", False)}
     known.update((sha, row) for sha, row in fresh.items() if sha not in absent)
     cache.dirty = True
@@ -135,12 +141,23 @@ def collect(
     return rows, stats
 
 
-def workspace_row(repo: Repo, files: tuple[str, ...]) -> Row:
+def deps(row: Row) -> Entries:
+    """The deps of every lock of the row (repo-relative paths)."""
+    return {p: e for lock in row["locks"].values() if lock for p, e in lock["deps"].items()}
+
+
+def outs(row: Row) -> Entries:
+    return {p: e for lock in row["locks"].values() if lock for p, e in lock["outs"].items()}
+
+
+def workspace_row(repo: Repo, files: tuple[str, ...], locks: tuple[str, ...]) -> Row:
     """The same row for the working tree (never cached): files as they are on disk."""
-    row: Row = {"time": None, "parent": None, "message": "", "deps": {}, "outs": {}, "files": {}}
-    row.update(_lock_summary(_read_file(repo, LOCK_FILE_NAME), "workspace"))
+    row: Row = {"time": None, "parent": None, "message": "", "locks": {}, "files": {}}
+    for rel in locks:
+        row["locks"][rel] = _lock(_read_file(repo, rel), f"workspace:{rel}", rel)
     for rel in files:
-        row["files"][rel] = _file_result(repo, row, rel, _read_file(repo, rel), "workspace")[0]
+        where = f"workspace:{rel}"
+        row["files"][rel] = _file_result(repo, outs(row), rel, _read_file(repo, rel), where)[0]
     return row
 
 
@@ -160,53 +177,28 @@ def _commit_row(raw: bytes | str | None) -> Row:
     """A commit's time, parent and subject; a commit Git does not have (a queued run shared
     before its objects were fetched) is marked `absent` and never cached."""
     if not isinstance(raw, bytes):
-        return {"time": 0, "parent": None, "message": "", "deps": {}, "outs": {}, "files": {},
+        return {"time": 0, "parent": None, "message": "", "locks": {}, "files": {},
                 "absent": True}
     commit = show_git.parse_commit(raw)
     return {
         "time": commit.time, "parent": commit.parent, "message": commit.message,
-        "deps": {}, "outs": {}, "files": {},
+        "locks": {}, "files": {},
     }
 
 
-def _lock_summary(raw: bytes | str | None, label: str) -> Row:
-    """deps and outs of every stage in the commit's gitml.lock (read leniently: a broken
-    lock shows no deps rather than failing the table)."""
-    if not isinstance(raw, bytes):
-        return {}
-    try:
-        data = yamlio.loads(raw, where=f"{label}:{LOCK_FILE_NAME}")
-    except GitmlError as e:
-        return {"lock_error": e.message}
-    deps: dict[str, Any] = {}
-    outs: dict[str, Any] = {}
-    stages = data.get("stages") if isinstance(data, dict) else None
-    for stage in (stages or {}).values():
-        if not isinstance(stage, dict):
-            continue
-        for kind, into in (("deps", deps), ("outs", outs)):
-            for item in stage.get(kind) or []:
-                if isinstance(item, dict) and isinstance(item.get("path"), str):
-                    entry = {
-                        "hash": item.get("digest"), "size": item.get("size"),
-                        "nfiles": item.get("nfiles"),
-                    }
-                    if kind == "outs":
-                        entry["use_cache"] = item.get("cache", True) is not False
-                    into[item["path"]] = entry
-    return {"deps": deps, "outs": outs}
+def _lock(raw: bytes | str | None, where: str, rel: str) -> dict[str, Entries] | None:
+    return lock_entries(raw, where, rel) if isinstance(raw, bytes) else None
 
 
 def _file_result(
-    repo: Repo, row: Row, rel: str, obj: bytes | str | None, label: str
+    repo: Repo, entries: Entries, rel: str, obj: bytes | str | None, where: str
 ) -> tuple[FileResult, bool]:
     """(the file's parsed content, whether it may be cached)."""
-    where = f"{label}:{rel}"
     if obj == show_git.OUTSIDE:
         msg = f"{rel}: a symlink that leads outside the repository; gitml does not read it"
         return _error(msg, "UnsafePathError"), True
     if obj is None:
-        out = row["outs"].get(rel)
+        out = entries.get(rel)
         digest = out.get("hash") if out else None
         cached = isinstance(digest, str) and out and out.get("use_cache")
         if not cached or not isinstance(digest, str) or digest.endswith(".dir"):
@@ -219,30 +211,10 @@ def _file_result(
             return _error(e.message, type(e).__name__), False
     assert isinstance(obj, bytes)
     try:
-        return {"data": parse(obj, where, rel)}, True
+        return {"data": parse_file(obj, where, rel)}, True
     except GitmlError as e:
         return _error(e.message, type(e).__name__), True
 
 
 def _error(msg: str, typ: str) -> FileResult:
     return {"error": {"msg": msg, "type": typ}}
-
-
-def parse(raw: bytes, where: str, rel: str) -> Any:
-    """A metrics or params file: JSON, TOML or (by default) YAML read by 1.2 rules, as DVC."""
-    from gitml.errors import BadInputError
-
-    if rel.endswith(".toml"):
-        from gitml.pipeline.params import parse_params
-
-        return parse_params(raw, where)
-    if rel.endswith(".json"):
-        try:
-            data = json.loads(raw)
-        except ValueError as e:
-            raise BadInputError(f"{where}: invalid JSON ({e})") from e
-        except RecursionError as e:
-            raise limits.depth_error(where) from e
-        limits.check_depth(data, where)
-        return data
-    return yamlio.loads(raw, where=where, yaml12=True)
