@@ -1,7 +1,7 @@
 """`exp show`'s model: the workspace, each baseline and its experiments, as rows.
 
-Baselines are HEAD (or every branch tip with `all_branches`, every commit with
-`all_commits`, the `num` first-parent commits from HEAD); their experiments come from the
+Baselines are HEAD (the `num` first-parent commits from HEAD), plus every branch tip with
+`all_branches`, every commit of a branch or tag with `all_commits`; their experiments come from the
 refs `refs/exps/<b[:2]>/<b[2:]>/<name>` (done) and from the queue (queued, running,
 failed: their params from the queued commit, no metrics). Each commit's data comes from
 show_rows (cached by commit sha).
