@@ -637,6 +637,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--nchange", type=int, default=1000, help="files changed for state B")
     parser.add_argument("--nnew", type=int, default=100, help="files added for state B")
     parser.add_argument("--repeat", type=int, default=3, help="runs of cheap steps (best of)")
+    parser.add_argument(
+        "--hot",
+        action="store_true",
+        help="also time the hot commands beside git status, with import times (bench_hot.py)",
+    )
+    parser.add_argument("--stages", type=int, default=50, help="stages for --hot (50)")
     add_tool_options(parser)
     args = parser.parse_args(argv)
     if args.nfiles < 1 or args.big_mib < 1 or args.repeat < 1:
@@ -668,7 +674,15 @@ def benchmark(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         results[tool.name] = bench.run_all()
         versions[tool.name] = bench.version
     print(markdown_table(titles, results))
-    return json_report(args, titles, results, versions)
+    report = json_report(args, titles, results, versions)
+    if args.hot:  # the fixed costs of the hot commands (issue 19), in their own repositories
+        import bench_hot
+
+        hot_args = argparse.Namespace(**vars(args))
+        hot_args.repeat = max(args.repeat, 5)
+        print()
+        report["hot"] = bench_hot.benchmark(hot_args, work / "hot")["steps"]
+    return report
 
 
 def run_benchmark(

@@ -16,7 +16,7 @@ from gitml.repo import Repo
 
 @dataclass(frozen=True)
 class PlotDecl:
-    path: str
+    path: str  # the file; or the plot id, when y maps files to columns
     props: dict[str, Any] = field(default_factory=dict)  # x, y, title, template, ...
 
 
@@ -56,8 +56,9 @@ def declared(repo: Repo) -> Declared:
 
 def _plots(item: Any, file: str) -> list[tuple[tuple[str, str], PlotDecl]]:
     """A top-level plot of pipeline `file`: `path`, `{path: props}` or DVC's
-    `{id: {y: {file: column, ...}}}` (one series source per file, titled by the id); keyed by
-    (id, file), so several plots of one file are all drawn."""
+    `{id: {y: {file: column(s), ...}}}` (one chart titled by the id, a series per file and
+    column; x may name a column per file too); keyed by (id, file), so several plots of one
+    file are all drawn. A sub pipeline's paths are relative to its folder."""
     base = posixpath.dirname(file)
     if isinstance(item, str):
         path = join(base, item, f"{file}: plots")
@@ -66,16 +67,15 @@ def _plots(item: Any, file: str) -> list[tuple[tuple[str, str], PlotDecl]]:
         return []
     ((plot_id, props),) = item.items()
     props = dict(props or {})
-    target = props.pop("y", None)
-    if not isinstance(target, dict):  # the id is the file
-        if target is not None:
-            props["y"] = target
+    if not isinstance(props.get("y"), dict):  # the id is the file
         path = join(base, str(plot_id), f"{file}: plots")
         return [((path if base else str(plot_id), path), PlotDecl(path, props))]
     props.setdefault("title", str(plot_id))
-    found = []
-    for source, column in target.items():
-        path = join(base, str(source), f"{file}: plot {plot_id}")
-        plot = f"{file}:{plot_id}" if base else str(plot_id)
-        found.append(((plot, path), PlotDecl(path, {**props, "y": column})))
-    return found
+    for key in ("x", "y"):
+        if isinstance(props.get(key), dict):
+            props[key] = {
+                join(base, str(source), f"{file}: plot {plot_id}"): column
+                for source, column in props[key].items()
+            }
+    plot = f"{file}:{plot_id}" if base else str(plot_id)
+    return [((plot, ""), PlotDecl(plot, props))]

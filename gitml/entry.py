@@ -1,23 +1,30 @@
-"""The console-script entry point: answers `--version` and the pre-commit hook without
-importing click (gitml/quick.py)."""
+"""The console-script entry point: answers `--version` and the hot commands (`status`,
+a no-op `repro`, the pre-commit and post-checkout hooks) without importing click
+(gitml/quick/); everything else goes to the full CLI (gitml/cli/)."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
+
+_VERBOSITY = ("-q", "--quiet", "-v", "--verbose")
+_HOT = ("status", "repro", "hook")  # gitml.quick.HOT, without importing it first
 
 
-def main() -> int:
-    if sys.argv[1:] in (["--version"], ["-V"]):
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args in (["--version"], ["-V"]):
         from gitml import __version__
 
         sys.stdout.write(f"gitml, version {__version__}\n")
         return 0
-    if sys.argv[1:] == ["hook", "pre-commit"]:
+    command = next((a for a in args if a not in _VERBOSITY), None)
+    if command in _HOT:
         from gitml import quick
 
-        code = quick.main(sys.argv[1:])
+        code = quick.main(args)
         if code is not None:
             return code
     from gitml.cli import main as cli_main
 
-    return cli_main()
+    return cli_main(args)

@@ -169,6 +169,22 @@ def extract(table: Table, axes: Axes, template: Template) -> tuple[list[Value], 
     return (xs, ys) if xs else f"no numeric values in column {axes.y!r}"
 
 
+def join_x(table: Table, x_table: Table, column: str) -> Table | str:
+    """`table` with the x `column` of another file, row by row (DVC: same length), or why not."""
+    if column not in x_table.columns:
+        return f"no column {column!r}"
+    if len(x_table.rows) != len(table.rows):
+        return (
+            f"cannot join {column!r} of {len(x_table.rows)} rows"
+            f" to {len(table.rows)} rows: they have to have the same length"
+        )
+    rows = tuple(
+        {**row, column: x_row[column]} if column in x_row else dict(row)
+        for row, x_row in zip(table.rows, x_table.rows, strict=True)
+    )
+    return Table(tuple(dict.fromkeys((*table.columns, column))), rows)
+
+
 def label(value: Value, limit: int = 0) -> str:
     text = (
         value

@@ -31,6 +31,12 @@ class Series:
     color: str
     xs: tuple[Value, ...]
     ys: tuple[Value, ...]
+    name: str = ""  # legend and tooltip, when not the revision (a chart of several sources)
+    dash: str = ""  # stroke-dasharray of a line, telling sources apart as DVC does
+
+    @property
+    def shown(self) -> str:
+        return self.name or self.rev
 
 
 @dataclass(frozen=True)
@@ -50,7 +56,7 @@ def color(index: int) -> str:
     return PALETTE[index % len(PALETTE)]
 
 
-def _esc(text: str) -> str:
+def esc(text: str) -> str:
     return html.escape(text, quote=True)
 
 
@@ -85,14 +91,14 @@ def _scale(ticks: Sequence[float], a: float, b: float) -> Callable[[float], floa
     return lambda v: a + (v - lo) / (hi - lo) * (b - a)
 
 
-def _svg_open(width: int, height: int, title: str) -> list[str]:
+def svg_open(width: int, height: int, title: str) -> list[str]:
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}"'
         f' height="{height}" viewBox="0 0 {width} {height}" role="img"'
         f' font-family="sans-serif" font-size="11">',
-        f"<title>{_esc(title)}</title>",
+        f"<title>{esc(title)}</title>",
         f'<text class="title" x="{width // 2}" y="22" text-anchor="middle"'
-        f' font-size="14" font-weight="bold">{_esc(label(title, 90))}</text>',
+        f' font-size="14" font-weight="bold">{esc(label(title, 90))}</text>',
     ]
 
 
@@ -108,24 +114,24 @@ def _axes(
         out.append(f'<line x1="{LEFT - 5}" x2="{LEFT}" y1="{_n(y)}" y2="{_n(y)}"/>')
         out.append(
             f'<text x="{LEFT - 8}" y="{_n(y + 4)}" text-anchor="end"'
-            f' stroke="none">{_esc(text)}</text>'
+            f' stroke="none">{esc(text)}</text>'
         )
     for x, text in xticks:
         out.append(f'<line x1="{_n(x)}" x2="{_n(x)}" y1="{BOTTOM}" y2="{BOTTOM + 5}"/>')
         out.append(
             f'<text x="{_n(x)}" y="{BOTTOM + 18}" text-anchor="middle"'
-            f' stroke="none">{_esc(text)}</text>'
+            f' stroke="none">{esc(text)}</text>'
         )
     out.append(f'<line x1="{LEFT}" x2="{RIGHT}" y1="{BOTTOM}" y2="{BOTTOM}"/>')
     out.append(f'<line x1="{LEFT}" x2="{LEFT}" y1="{TOP}" y2="{BOTTOM}"/>')
     mid_x, mid_y = (LEFT + RIGHT) // 2, (TOP + BOTTOM) // 2
     out.append(
         f'<text class="x-label" x="{mid_x}" y="{BOTTOM + 40}" text-anchor="middle"'
-        f' stroke="none">{_esc(label(x_label, 60))}</text>'
+        f' stroke="none">{esc(label(x_label, 60))}</text>'
     )
     out.append(
         f'<text class="y-label" x="16" y="{mid_y}" text-anchor="middle" stroke="none"'
-        f' transform="rotate(-90 16 {mid_y})">{_esc(label(y_label, 50))}</text>'
+        f' transform="rotate(-90 16 {mid_y})">{esc(label(y_label, 50))}</text>'
     )
     return [*out, "</g>"]
 
@@ -137,7 +143,7 @@ def _legend(series: Sequence[Series]) -> list[str]:
         out.append(
             f'<rect x="{RIGHT + 20}" y="{y - 9}" width="14" height="10"'
             f' fill="{s.color}"/><text x="{RIGHT + 40}" y="{y}">'
-            f"<title>{_esc(s.rev)}</title>{_esc(label(s.rev, 20))}</text>"
+            f"<title>{esc(s.shown)}</title>{esc(label(s.shown, 24))}</text>"
         )
     return [*out, "</g>"]
 
@@ -175,13 +181,12 @@ def _xy_svg(chart: Chart) -> str:
     x_of, xticks = _x_positions(chart, bands=False)
     y_of, yticks = _y_scale(chart, zero=False)
     height = max(HEIGHT, TOP + 20 * len(chart.series) + 20)
-    out = _svg_open(WIDTH, height, chart.title) + _axes(
-        xticks, yticks, chart.x_label, chart.y_label
-    )
+    out = svg_open(WIDTH, height, chart.title) + _axes(xticks, yticks, chart.x_label, chart.y_label)
     for i, s in enumerate(chart.series):
         points = [(x_of(x), y_of(float(y))) for x, y in zip(s.xs, s.ys, strict=True)]
         width = 2 + 2 * min(2, len(chart.series) - 1 - i)  # earlier lines wider: overlaps show
-        tip = f"<title>{_esc(s.rev)}</title>"
+        tip = f"<title>{esc(s.shown)}</title>"
+        dash = f' stroke-dasharray="{s.dash}"' if s.dash else ""
         if chart.template == "scatter":
             dots = "".join(f'<circle cx="{_n(x)}" cy="{_n(y)}" r="3"/>' for x, y in points)
             out.append(f'<g class="series" fill="{s.color}" fill-opacity="0.8">{tip}{dots}</g>')
@@ -191,7 +196,7 @@ def _xy_svg(chart: Chart) -> str:
                 d += f" L{_n(points[0][0])} {_n(points[0][1])}"
             out.append(
                 f'<path class="series" d="{d}" fill="none" stroke="{s.color}"'
-                f' stroke-width="{width:g}" stroke-linejoin="round" stroke-linecap="round">'
+                f' stroke-width="{width:g}" stroke-linejoin="round" stroke-linecap="round"{dash}>'
                 f"{tip}</path>"
             )
     return "\n".join([*out, *_legend(chart.series), "</svg>"])
@@ -204,9 +209,7 @@ def _bar_svg(chart: Chart) -> str:
     band = (RIGHT - LEFT) / ncats
     bar = band * 0.8 / len(chart.series)
     height = max(HEIGHT, TOP + 20 * len(chart.series) + 20)
-    out = _svg_open(WIDTH, height, chart.title) + _axes(
-        xticks, yticks, chart.x_label, chart.y_label
-    )
+    out = svg_open(WIDTH, height, chart.title) + _axes(xticks, yticks, chart.x_label, chart.y_label)
     for i, s in enumerate(chart.series):
         values = {label(x): (x, float(y)) for x, y in zip(s.xs, s.ys, strict=True)}
         rects = []
@@ -215,89 +218,11 @@ def _bar_svg(chart: Chart) -> str:
             top, bottom = sorted((y_of(y), y_of(0.0)))
             rects.append(
                 f'<rect x="{_n(left)}" y="{_n(top)}" width="{_n(bar)}"'
-                f' height="{_n(bottom - top)}"><title>{_esc(f"{s.rev}: {label(y)}")}</title></rect>'
+                f' height="{_n(bottom - top)}">'
+                f'<title>{esc(f"{s.shown}: {label(y)}")}</title></rect>'
             )
         out.append(f'<g class="series" fill="{s.color}">{"".join(rects)}</g>')
     return "\n".join([*out, *_legend(chart.series), "</svg>"])
-
-
-def _class_key(text: str) -> tuple[int, float, str]:
-    try:
-        return (0, float(text), text)
-    except ValueError:
-        return (1, 0.0, text)
-
-
-def _confusion_cells(s: Series, classes: Sequence[str], normalized: bool) -> list[list[float]]:
-    """cells[predicted][actual]: counts, or fractions of each actual class."""
-    pos = {c: i for i, c in enumerate(classes)}
-    cells = [[0.0] * len(classes) for _ in classes]
-    for actual, predicted in zip(s.xs, s.ys, strict=True):
-        cells[pos[str(predicted)]][pos[str(actual)]] += 1
-    if normalized:
-        for col in range(len(classes)):
-            total = sum(row[col] for row in cells)
-            for row in cells:
-                row[col] = row[col] / total if total else 0.0
-    return cells
-
-
-def _confusion_panel(s: Series, classes: Sequence[str], cell: int, chart: Chart) -> list[str]:
-    cells = _confusion_cells(s, classes, chart.normalized)
-    peak = max(max(row) for row in cells) or 1.0
-    out = [f'<g class="series"><title>{_esc(s.rev)}</title>']
-    for r, row in enumerate(cells):
-        for c, value in enumerate(row):
-            share = value / peak
-            text = f"{value:.2f}" if chart.normalized else label(value)
-            out.append(
-                f'<rect x="{c * cell}" y="{r * cell}" width="{cell}" height="{cell}"'
-                f' fill="{s.color}" fill-opacity="{share * 0.9 + 0.04:.3f}" stroke="#fff"/>'
-            )
-            if cell >= 22:
-                ink = "#fff" if share > 0.5 else "#333"
-                out.append(
-                    f'<text x="{c * cell + cell // 2}" y="{r * cell + cell // 2 + 4}"'
-                    f' text-anchor="middle" fill="{ink}">{text}</text>'
-                )
-    return [*out, "</g>"]
-
-
-def _confusion_svg(chart: Chart) -> str:
-    names = {str(v) for s in chart.series for v in (*s.xs, *s.ys)}
-    classes = sorted(names, key=_class_key)
-    cell = max(8, min(56, 360 // len(classes)))
-    side, gap, left, top = cell * len(classes), 40, 90, 64
-    width = left + len(chart.series) * (side + gap)
-    height = top + side + 60
-    out = _svg_open(width, height, chart.title)
-    for i, s in enumerate(chart.series):
-        x0 = left + i * (side + gap)
-        out.append(
-            f'<rect x="{x0}" y="{top - 24}" width="12" height="10" fill="{s.color}"/>'
-            f'<text class="legend" x="{x0 + 16}" y="{top - 15}"><title>{_esc(s.rev)}</title>'
-            f"{_esc(label(s.rev, 24))}</text>"
-        )
-        out.append(f'<g transform="translate({x0} {top})">')
-        out += _confusion_panel(s, classes, cell, chart)
-        for k, name in enumerate(classes):
-            mid = k * cell + cell // 2
-            tick = _esc(label(name, 6))
-            out.append(f'<text x="{mid}" y="{side + 14}" text-anchor="middle">{tick}</text>')
-            if i == 0:
-                out.append(
-                    f'<text x="-6" y="{mid + 4}" text-anchor="end">{_esc(label(name, 10))}</text>'
-                )
-        out.append(
-            f'<text class="x-label" x="{side // 2}" y="{side + 34}"'
-            f' text-anchor="middle">{_esc(label(chart.x_label, 30))}</text></g>'
-        )
-    mid_y = top + side // 2
-    out.append(
-        f'<text class="y-label" x="16" y="{mid_y}" text-anchor="middle"'
-        f' transform="rotate(-90 16 {mid_y})">{_esc(label(chart.y_label, 40))}</text>'
-    )
-    return "\n".join([*out, "</svg>"])
 
 
 def svg(chart: Chart) -> str:
@@ -305,7 +230,9 @@ def svg(chart: Chart) -> str:
     if not chart.series:
         return ""
     if chart.template == "confusion":
-        return _confusion_svg(chart)
+        from gitml.plotconfusion import confusion_svg  # (it imports this module)
+
+        return confusion_svg(chart)
     if chart.template == "bar":
         return _bar_svg(chart)
     return _xy_svg(chart)

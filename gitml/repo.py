@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from gitml import config as config_mod
 from gitml import repolock, scm
@@ -24,6 +25,9 @@ from gitml.ignore import IgnoreRules
 from gitml.odb import ObjectStore
 from gitml.statcache import StatCache
 
+if TYPE_CHECKING:
+    from gitml.tracked import Listing
+
 
 @dataclass
 class Repo:
@@ -31,6 +35,8 @@ class Repo:
     lock_wait: repolock.Wait = field(default_factory=repolock.Wait, compare=False)
     # untracked `*.gitml` files that are not valid pointers, skipped: path -> why (cli/ warns)
     skipped: dict[str, str] = field(default_factory=dict, compare=False)
+    # the work tree's `*.gitml` files, while a read-only command keeps them (tracked.py)
+    listing: Listing | None = field(default=None, compare=False)  # tracked.listed_once
 
     @property
     def gitml_dir(self) -> str:

@@ -17,6 +17,11 @@ class ValidationMemo(Protocol):
 
     def mark_valid(self, key: str) -> None: ...
 
+    def parsed(self, key: str) -> str | None:
+        """The data (JSON) of a text remembered valid under `key`, if remembered."""
+
+    def remember_parsed(self, key: str, data: str) -> None: ...
+
 
 def check(data: Any, name: str, memo: ValidationMemo | None = None) -> Problem | None:
     """Like first_problem, but data already seen valid (same canonical JSON) is not checked

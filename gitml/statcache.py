@@ -27,6 +27,7 @@ RACY_WINDOW_NS = 50_000_000
 _BATCH = 500
 SCHEMA_VERSION = 2  # 1 (unversioned): no ctime_ns
 
+_PARSED = "CREATE TABLE IF NOT EXISTS parsed (key TEXT PRIMARY KEY, data TEXT NOT NULL)"
 StatKey = tuple[int, int, int, int]  # inode, mtime_ns, size, ctime_ns
 T = TypeVar("T")
 
@@ -75,6 +76,7 @@ class StatCache:
             db.execute("PRAGMA synchronous=NORMAL")
             if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
                 _rebuild(db)
+            db.execute(_PARSED)  # added to version 2 (an older gitml ignores it)
         except BaseException:
             db.close()
             raise
@@ -146,6 +148,19 @@ class StatCache:
     def mark_valid(self, key: str) -> None:
         self._use(lambda db: db.execute("INSERT OR IGNORE INTO valid VALUES (?)", (key,)), None)
 
+    def parsed(self, key: str) -> str | None:
+        """A valid YAML text's data as JSON (yamlio), by the text's content key."""
+        row = self._use(
+            lambda db: db.execute("SELECT data FROM parsed WHERE key = ?", (key,)).fetchone(),
+            None,
+        )
+        return None if row is None else str(row[0])
+
+    def remember_parsed(self, key: str, data: str) -> None:
+        self._use(
+            lambda db: db.execute("INSERT OR IGNORE INTO parsed VALUES (?, ?)", (key, data)), None
+        )
+
     def close(self) -> None:
         if self._db is not None:
             with contextlib.suppress(sqlite3.Error):
@@ -159,7 +174,7 @@ def _rebuild(db: sqlite3.Connection) -> None:
     db.execute("BEGIN IMMEDIATE")
     try:
         if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
-            for table in ("state", "valid", "trees"):
+            for table in ("state", "valid", "trees", "parsed"):
                 db.execute(f"DROP TABLE IF EXISTS {table}")
             db.execute(
                 "CREATE TABLE state (inode INTEGER PRIMARY KEY, mtime_ns INTEGER NOT NULL,"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from gitml import scm, yamlio
@@ -32,6 +33,9 @@ class Listing:
 
 
 def listing(repo: Repo) -> Listing:
+    """The work tree's pointer and pipeline files (remembered inside `listed_once`)."""
+    if repo.listing is not None:
+        return repo.listing
     found = scm.ls_files_tracked(repo.root, f"*{POINTER_SUFFIX}", f"*{PIPELINE_FILE}")
     pointers = tuple(
         (rel, known)
@@ -53,6 +57,20 @@ def listing(repo: Repo) -> Listing:
 def pointer_files(repo: Repo) -> list[str]:
     """Repo-relative paths of every pointer file in the work tree (tracked or not)."""
     return [rel for rel, _ in listing(repo).pointers]
+
+
+@contextlib.contextmanager
+def listed_once(repo: Repo) -> Iterator[None]:
+    """Inside, the pointer and pipeline files are listed by one `git ls-files`, not one per
+    reader (the pipeline's and the command's): for read-only commands, which write none."""
+    if repo.listing is not None:
+        yield
+        return
+    repo.listing = listing(repo)
+    try:
+        yield
+    finally:
+        repo.listing = None
 
 
 def load_pointer(repo: Repo, rel: str) -> Pointer:

@@ -65,7 +65,9 @@ def workspace_outputs(repo: Repo, targets: Sequence[str] = ()) -> list[Output]:
     files = found.pipelines
     stage_outs = [
         (o[0], o[1], name, f"{_lock_of(name)} (stage '{name.rpartition(':')[2]}')")
-        for name, o in _lock_outputs(lockfile.load_project(repo.root, _lock_files(repo, files)))
+        for name, o in _lock_outputs(
+            lockfile.load_project(repo.root, _lock_files(repo, files), repo.state)
+        )
     ]
     every = [o[:3] for o in _disjoint(pointer_outs + stage_outs)]
     if not targets:

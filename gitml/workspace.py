@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -216,6 +215,8 @@ class Hasher:
     def _hash_many(self, files: Sequence[FileStat]) -> list[str]:
         if len(files) <= _CHUNK_FILES:
             return self._hash_chunk(files)
+        from concurrent.futures import ThreadPoolExecutor  # ~6 ms: only when there is work
+
         chunks = [files[i : i + _CHUNK_FILES] for i in range(0, len(files), _CHUNK_FILES)]
         with ThreadPoolExecutor(self.jobs) as pool:
             return [d for part in pool.map(self._hash_chunk, chunks) for d in part]

@@ -1,8 +1,9 @@
 """Issue 12 (dvc.yaml parity), items 1, 6, 7, 8, 16: gitml resolves what DVC resolves.
 
-Every expected value below was confirmed by hand with real DVC 3.67.1 (`dvc repro`, then
-dvc.lock and the printed command; ruamel.yaml 0.19.1) on the same files; the tests do not
-need DVC.
+The pipelines here also run through real DVC 3.67.1 (tests/dvc_oracle.py): dvc.lock must name
+the same stages, commands, deps, outs and params as gitml.lock, and what gitml refuses DVC
+must refuse too. The expected values written below (first confirmed by hand with DVC;
+ruamel.yaml 0.19.1) stay as a second check.
 """
 
 from __future__ import annotations
@@ -17,6 +18,13 @@ import yaml
 from gitml import yamlio
 from gitml.pipeline.params import same_value
 from tests.conftest import run_cli, snapshot, write
+from tests.dvc_oracle import Oracle, check_schema_agrees, gitml_lock, make_oracle
+
+
+@pytest.fixture(scope="session")
+def dvc_oracle(tmp_path_factory: pytest.TempPathFactory) -> Oracle:
+    return make_oracle(tmp_path_factory)
+
 
 # params.yaml literals whose YAML 1.2 reading (DVC's) differs from YAML 1.1's
 PARAMS = """\
@@ -57,18 +65,33 @@ def repro_ok(*args: str) -> None:
     assert res.code == 0, (res.out, res.err)
 
 
+def repro_as_dvc(dvc: Oracle, root: Path) -> None:
+    """`gitml repro` here and `dvc repro` on a copy: the two locks agree."""
+    theirs = dvc.repro(root)
+    assert theirs.code == 0, f"DVC refused it: {theirs.err}"
+    check_schema_agrees(root / "gitml.yaml", theirs)
+    repro_ok()
+    assert gitml_lock(root) == theirs.stages
+
+
+def refused_by_dvc(dvc: Oracle, root: Path) -> None:
+    theirs = dvc.repro(root)
+    assert theirs.code != 0 and "Running stage" not in theirs.out, ("DVC ran it", theirs.out)
+    check_schema_agrees(root / "gitml.yaml", theirs)
+
+
 def status() -> dict[str, list[dict[str, str]]]:
     res = run_cli("status", "--json")
     assert res.code == 0, (res.out, res.err)
     return json.loads(res.out)  # type: ignore[no-any-return]
 
 
-def test_params_are_read_as_yaml_1_2_in_cmd_and_lock(repo: Path) -> None:
+def test_params_are_read_as_yaml_1_2_in_cmd_and_lock(dvc_oracle: Oracle, repo: Path) -> None:
     """issue 12 item 1: `1e-3` is 0.001, `yes`/`on`/`1:30` stay strings, `010` is 10 (DVC)."""
     write(repo / "params.yaml", PARAMS)
     params = "".join(f"      - {k}\n" for k in KEYS)
     write(repo / "gitml.yaml", f"stages:\n  train:\n    cmd: echo {CMD}\n    params:\n{params}")
-    repro_ok()
+    repro_as_dvc(dvc_oracle, repo)
     stage = lock_stages(repo)["train"]
     assert stage["cmd"] == DVC_CMD
     got = stage["params"]["params.yaml"]  # type: ignore[index]
@@ -77,7 +100,7 @@ def test_params_are_read_as_yaml_1_2_in_cmd_and_lock(repo: Path) -> None:
     assert status() == {}
 
 
-def test_gitml_yaml_itself_is_yaml_1_2(repo: Path) -> None:
+def test_gitml_yaml_itself_is_yaml_1_2(dvc_oracle: Oracle, repo: Path) -> None:
     """issue 12 item 1: DVC reads dvc.yaml by YAML 1.2 too: inline vars, foreach values and
     stage names (`on:` is a name, not True); DVC ran on@yes, on@0.001, on@10, on@None, on@true."""
     write(
@@ -85,7 +108,7 @@ def test_gitml_yaml_itself_is_yaml_1_2(repo: Path) -> None:
         "vars:\n  - inline: 1e-3\nstages:\n  s:\n    cmd: echo ${inline}\n"
         "  on:\n    foreach: [yes, 1e-3, 010, null, true]\n    do:\n      cmd: echo ${item}\n",
     )
-    repro_ok()
+    repro_as_dvc(dvc_oracle, repo)
     stages = lock_stages(repo)
     assert stages["s"]["cmd"] == "echo 0.001"
     assert {n: s["cmd"] for n, s in stages.items() if n.startswith("on@")} == {
@@ -97,10 +120,13 @@ def test_gitml_yaml_itself_is_yaml_1_2(repo: Path) -> None:
     }
 
 
-def test_yaml_1_1_booleans_are_refused_where_dvc_wants_a_boolean(repo: Path) -> None:
+def test_yaml_1_1_booleans_are_refused_where_dvc_wants_a_boolean(
+    dvc_oracle: Oracle, repo: Path
+) -> None:
     """issue 12 item 1: `frozen: yes` is the string "yes" in DVC's YAML 1.2, which its schema
     refuses (frozen must be a boolean); gitml refuses it too, and writes nothing."""
     write(repo / "gitml.yaml", "stages:\n  s:\n    cmd: echo hi > o\n    frozen: yes\n")
+    refused_by_dvc(dvc_oracle, repo)
     before = snapshot(repo)
     res = run_cli("repro")
     assert res.code == 2
@@ -213,15 +239,15 @@ def test_lock_written_by_yaml_1_1_rules_keeps_the_stage_up_to_date(repo: Path) -
     assert status() == {"train": [{"reason": "params epochs changed 8 -> 10"}]}
 
 
-def test_null_reads_none_in_text(repo: Path) -> None:
+def test_null_reads_none_in_text(dvc_oracle: Oracle, repo: Path) -> None:
     """issue 12 item 7: `echo v=${v}` with `v: null` is `echo v=None` in DVC."""
     write(repo / "params.yaml", "v: null\nw: ~\n")
     write(repo / "gitml.yaml", "stages:\n  s:\n    cmd: echo v=${v} w=${w}\n")
-    repro_ok()
+    repro_as_dvc(dvc_oracle, repo)
     assert lock_stages(repo)["s"]["cmd"] == "echo v=None w=None"
 
 
-def test_stage_names_dvc_runs_are_accepted(repo: Path) -> None:
+def test_stage_names_dvc_runs_are_accepted(dvc_oracle: Oracle, repo: Path) -> None:
     """issue 12 item 6: DVC runs stages named `1-prepare`, `prepare.v2`, `a:b`, `a b` from a
     dvc.yaml (any non-empty string but 'a@b', which it then cannot find)."""
     names = ["1-prepare", "prepare.v2", "a:b", "a b"]
@@ -229,7 +255,7 @@ def test_stage_names_dvc_runs_are_accepted(repo: Path) -> None:
         repo / "gitml.yaml",
         "stages:\n" + "".join(f"  '{n}':\n    cmd: echo {i} > o{i}\n" for i, n in enumerate(names)),
     )
-    repro_ok()
+    repro_as_dvc(dvc_oracle, repo)
     assert list(lock_stages(repo)) == names
     repro_ok("prepare.v2")
 
@@ -237,10 +263,14 @@ def test_stage_names_dvc_runs_are_accepted(repo: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "shown"), [("'a@b'", "'a@b'"), ("''", "''"), ('"a\\eb\\nc"', "'a\\x1bb\\nc'")]
 )
-def test_stage_names_dvc_refuses_are_refused(repo: Path, name: str, shown: str) -> None:
+def test_stage_names_dvc_refuses_are_refused(
+    dvc_oracle: Oracle, repo: Path, name: str, shown: str
+) -> None:
     """issue 12 item 6: DVC says 'Stage name not provided' for '' and finds no stage 'a@b';
     control characters are refused too (names are printed), and shown escaped."""
     write(repo / "gitml.yaml", f"stages:\n  {name}:\n    cmd: echo hi > o\n")
+    if "\\e" not in name:  # gitml's own rule: DVC runs a stage named so
+        refused_by_dvc(dvc_oracle, repo)
     before = snapshot(repo)
     res = run_cli("repro")
     assert res.code == 2
@@ -285,15 +315,15 @@ stages:
 """
 
 
-def test_annotations_on_outs_metrics_and_plots(repo: Path) -> None:
+def test_annotations_on_outs_metrics_and_plots(dvc_oracle: Oracle, repo: Path) -> None:
     """issue 12 item 8: desc/type/labels/meta on outs, metrics and plots are accepted (DVC
     ran this pipeline) and changing them does not invalidate (DVC: 'up to date')."""
     write(
         repo / "gen.sh",
-        'echo \'{"loss": 1}\' > m.json\necho x > o.txt\necho \'[{"loss": 1}]\' > p.json\n',
+        "echo '{\"loss\": 1}' > m.json\necho x > o.txt\necho '[{\"loss\": 1}]' > p.json\n",
     )
     write(repo / "gitml.yaml", ANNOTATED)
-    repro_ok()
+    repro_as_dvc(dvc_oracle, repo)
     outs = lock_stages(repo)["s"]["outs"]
     assert [o["path"] for o in outs] == ["m.json", "o.txt", "p.json"]  # type: ignore[attr-defined]
     changed = ANNOTATED.replace("the out", "changed").replace("[a, b]", "[c]")
@@ -321,9 +351,9 @@ metrics:
 
 
 def test_plot_with_y_from_several_files(repo: Path) -> None:
-    """issue 12 item 16: `y: {hist.json: loss, other.json: loss}` (DVC draws both files under
-    plot id 'loss') no longer crashes metrics show / params diff / plots show, and a second
-    plot of hist.json is drawn too."""
+    """issue 12 item 16: `y: {hist.json: loss, other.json: loss}` (DVC draws both files in
+    one chart, plot id 'loss') no longer crashes metrics show / params diff / plots show, and
+    a second plot of hist.json is drawn too."""
     write(repo / "gitml.yaml", MULTI_PLOTS)
     write(repo / "hist.json", '[{"loss": 1, "acc": 0.5}, {"loss": 0.5, "acc": 0.7}]')
     write(repo / "other.json", '[{"loss": 2}, {"loss": 1}]')
@@ -335,8 +365,4 @@ def test_plot_with_y_from_several_files(repo: Path) -> None:
     res = run_cli("plots", "show", "-o", str(repo / "pl"), "--json")
     assert res.code == 0, res.err
     drawn = [(p["path"], p["title"], p["y"]) for p in json.loads(res.out)["plots"]]
-    assert drawn == [
-        ("hist.json", "loss", "loss"),
-        ("other.json", "loss", "loss"),
-        ("hist.json", "hist.json", "acc"),
-    ]
+    assert drawn == [("loss", "loss", "loss"), ("hist.json", "hist.json", "acc")]

@@ -70,7 +70,7 @@ def test_sub_pipeline_runs_in_its_folder_with_its_own_lock(repo: Path) -> None:
     assert (repo / "top.txt").read_text() == "x\n"
     status = run_cli("status", "--json")
     assert status.code == 0 and json.loads(status.out) == {
-        "sub/gitml.yaml:lonely": [{"reason": "never ran (not in gitml.lock)"}]
+        "sub/gitml.yaml:lonely": [{"reason": "never ran (not in sub/gitml.lock)"}]
     }
 
 

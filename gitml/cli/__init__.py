@@ -94,12 +94,31 @@ _REPOS: list[Repo] = []  # opened by this run: their skipped files are told at t
 
 def _warn_skipped() -> None:
     """One line per untracked `*.gitml` file that was skipped as not a valid pointer."""
-    skipped = {rel: why for repo in _REPOS for rel, why in repo.skipped.items()}
+    from gitml.quick import show
+
+    repos = list(_REPOS)
     _REPOS.clear()
-    if _quiet():
-        return
-    for rel, why in sorted(skipped.items()):
-        click.echo(f"warning: skipped untracked {rel}, not a valid pointer ({why})", err=True)
+    show.skipped(OUT, repos)
+
+
+class _ClickOut:
+    """The `Out` of quick/show.py (the printing shared with the quick path), by click."""
+
+    def say(self, text: str = "") -> None:
+        say(text)
+
+    def echo(self, text: str, err: bool = False) -> None:
+        click.echo(text, err=err)
+
+    def write(self, text: str) -> None:
+        sys.stdout.write(text)
+
+    @property
+    def quiet(self) -> bool:
+        return _quiet()
+
+
+OUT = _ClickOut()
 
 
 class Bar:

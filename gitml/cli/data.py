@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from gitml.cli import Exit, cli, progress_bar, repo_here, say, totals, verbosity, warn
+from gitml.cli import OUT, Exit, cli, progress_bar, repo_here, say, totals, verbosity, warn
 from gitml.errors import EXIT_DIFFERENCES, MissingObjectError
 
 if TYPE_CHECKING:
@@ -56,8 +56,8 @@ def status(
     targets: tuple[str, ...], check: bool, cloud: bool, remote: str | None, as_json: bool
 ) -> None:
     """Show tracked data that differs from its pointer (or, with --cloud, from the remote)."""
-    from gitml import render
     from gitml.commands.status import status as run
+    from gitml.quick import show
 
     if cloud:
         from gitml.cli.remotes import cloud_status
@@ -67,17 +67,7 @@ def status(
 
     with progress_bar("Checking") as progress:
         result = run(repo_here(), targets, progress=progress, total=totals(progress))
-    if as_json:
-        click.echo(render.to_json(result.to_json()))
-    elif result.clean:
-        say("Data and pipelines are up to date.")
-    else:
-        for change in result.changes:
-            say(f"{change.pointer}:\n\t{change.state}: {change.path}")
-        for name, reasons in result.stages:
-            say(f"{name}:")
-            for reason in reasons:
-                say(f"\t{reason}")
+    show.status(OUT, result, as_json)
     if check and not result.clean:
         raise Exit(EXIT_DIFFERENCES)
 
@@ -215,11 +205,6 @@ def unprotect(paths: tuple[str, ...]) -> None:
 
 def report_dropped(dropped: Dropped, prefix: str = "") -> None:
     """Outputs no longer tracked: removed (their bytes are in the cache), or kept."""
-    for rel in dropped.removed:
-        say(f"{prefix}removed {rel}: no longer tracked (its data is in the cache)")
-    for rel in dropped.kept:
-        click.echo(
-            f"{prefix}warning: kept {rel}: no longer tracked, and not all of it is in the cache"
-            " (move it away, or 'gitml add' it)",
-            err=True,
-        )
+    from gitml.quick import show
+
+    show.dropped(OUT, dropped, prefix)

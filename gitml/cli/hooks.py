@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from gitml.cli import Exit, cli, repo_here, say, verbosity
-from gitml.cli.data import report_dropped
+from gitml.cli import OUT, Exit, cli, repo_here, say, verbosity
 from gitml.errors import EXIT_DIFFERENCES
 
 if TYPE_CHECKING:
@@ -137,23 +136,15 @@ def _report(problems: Sequence[Problem | str], what: str, skip: str) -> None:
 
 
 def _waiting(pid: int | None) -> None:
-    who = "another gitml process" + ("" if pid is None else f" (pid {pid})")
-    click.echo(f"gitml: waiting for {who} to finish ...", err=True)
+    from gitml.quick import show
+
+    click.echo(show.waiting(pid), err=True)
 
 
 def _checked_out(outcome: CheckoutOutcome) -> None:
-    from gitml import render
+    from gitml.quick import show
 
-    result = outcome.result
-    if result is not None and result.changed:
-        say(
-            f"gitml: {render.plural(result.added, 'file')} added, {result.modified} modified,"
-            f" {result.deleted} deleted"
-        )
-    if result is not None:
-        report_dropped(result.dropped, prefix="gitml: ")
-    if outcome.warning:
-        click.echo(f"gitml: warning: {outcome.warning}", err=True)
+    show.checked_out(OUT, outcome)
 
 
 def _pre_push(root: str, args: tuple[str, ...]) -> None:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from gitml.cli import Exit, cli, repo_here, say, verbosity
+from gitml.cli import OUT, Exit, cli, repo_here, say, verbosity
 from gitml.errors import EXIT_ERROR
 
 if TYPE_CHECKING:
@@ -45,9 +44,9 @@ def repro(
 ) -> None:
     """Reproduce invalidated stages in DAG order: TARGETS (`train`, `sub/gitml.yaml:train`,
     `sub/gitml.yaml`), else the stages of this folder's gitml.yaml, with their upstream."""
-    from gitml import render
     from gitml.commands.repro import Options, StageRun
     from gitml.commands.repro import repro as run
+    from gitml.quick import show as printed
 
     repo = repo_here()
     fetch_outs: Callable[[Sequence[tuple[str, HashInfo]]], None] | None = None
@@ -58,25 +57,8 @@ def repro(
             _pull_for_repro(repo, outs)
 
     def show(event: StageRun) -> None:
-        if as_json:
-            return
-        why = "; ".join(str(x) for x in event.reasons)
-        if event.action == "unchanged":
-            say(f"Stage '{event.name}' didn't change, skipping")
-        elif event.action == "running":
-            say(f"Running stage '{event.name}' ({why}):\n> {event.cmd}")
-        elif event.action == "would run":
-            say(f"Stage '{event.name}' would run: {why}")
-        elif event.action == "restored":
-            say(f"Stage '{event.name}' restored from the run cache")
-        elif event.action == "frozen":
-            say(f"Stage '{event.name}' is frozen, skipping")
-        elif event.action == "blocked":
-            say(f"Stage '{event.name}' skipped: an upstream stage failed")
-        if event.output:
-            sys.stdout.write("".join(f"[{event.name}] {ln}\n" for ln in event.output.splitlines()))
-        if event.error:
-            click.echo(f"error: {event.error}", err=True)
+        if not as_json:
+            printed.stage_run(OUT, event)
 
     options = Options(
         force=force,
@@ -96,16 +78,7 @@ def repro(
         on_event=show,
     )
     if as_json:
-        data = [
-            {
-                "stage": x.name,
-                "action": x.action,
-                "reasons": [str(y) for y in x.reasons],
-                **({"error": x.error} if x.error else {}),
-            }
-            for x in result.runs
-        ]
-        click.echo(render.to_json(data))
+        printed.repro_json(OUT, result)
     if not result.ok:
         raise Exit(EXIT_ERROR)
 

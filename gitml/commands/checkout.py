@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from gitml.errors import UncommittedChangeError
 from gitml.link import Linker, root_warning
@@ -12,6 +13,9 @@ from gitml.repo import Repo
 from gitml.untracked import Dropped, checked_out_from, drop, previous_outputs
 from gitml.used import workspace_outputs
 from gitml.workspace import Hasher, Progress
+
+if TYPE_CHECKING:
+    from gitml.hashing import HashInfo
 
 LAST_CHECKOUT = "last-checkout"  # `previous`: what the last `git checkout` left, if it was last
 
@@ -50,8 +54,7 @@ def checkout(
         plans: list[Plan] = []
         outputs = workspace_outputs(repo, targets)
         for rel, info in outputs:
-            current = hasher.scan(repo.abspath(rel), rel)
-            plans.append(plan_output(repo, rel, info, current))
+            plans.append(_plan(repo, hasher, rel, info))
         lost = [u for p in plans for u in p.unrestorable]
         if lost and not force:
             raise UncommittedChangeError(
@@ -82,6 +85,19 @@ def checkout(
         warnings=tuple(w for w in [root_warning(linker.used)] if w),
         dropped=dropped,
     )
+
+
+def _plan(repo: Repo, hasher: Hasher, rel: str, info: HashInfo) -> Plan:
+    """What restoring one output takes. An output whose content already matches (a folder
+    answered from the state database, without its manifest) needs nothing: the common case
+    of a branch switch, which then reads no manifest of 20,000 files."""
+    current = hasher.scan(repo.abspath(rel), rel, need_tree=False)
+    same = current is not None and current.hash_info.digest == info.digest and not current.skipped
+    if same and (not info.is_dir or repo.cache.exists(info.digest)):
+        return Plan(rel)  # (a folder whose manifest is gone is reported missing below)
+    if current is not None and current.tree is None and current.hash_info.is_dir:
+        current = hasher.scan(repo.abspath(rel), rel)  # its files, to compare one by one
+    return plan_output(repo, rel, info, current)
 
 
 def _some(paths: Sequence[str], limit: int = 3) -> str:

@@ -3,7 +3,7 @@ before it lands in the cache; pull then checks out."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from gitml import used
@@ -39,12 +39,14 @@ def fetch(
     progress: Progress | None = None,
     total: Totals | None = None,
     outs: Sequence[used.Output] | None = None,
+    runs: Collection[str] | None = None,
 ) -> SyncResult:
     """Download every needed object missing from the cache, verifying each before it lands:
-    those of `scope`, or of `outs` when given (e.g. a run record's)."""
+    those of `scope`, or of `outs` when given (e.g. a run record's); then the remote's run
+    records (only those whose keys are in `runs`, when given)."""
     store = open_remote(repo.root, repo.config, remote)
     with repo.cache_lock(shared=True):  # gc waits: our temp files and new objects stay
-        return _fetch(repo, store, scope, jobs, progress, total, outs)
+        return _fetch(repo, store, scope, jobs, progress, total, outs, runs)
 
 def _fetch(
     repo: Repo,
@@ -54,6 +56,7 @@ def _fetch(
     progress: Progress | None,
     total: Totals | None,
     given: Sequence[used.Output] | None,
+    keys: Collection[str] | None = None,
 ) -> SyncResult:
     outs = used.outputs(repo, scope) if given is None else list(given)
     first = used.expand(repo, outs)
@@ -89,7 +92,8 @@ def _fetch(
     rest.skipped = len(needed.oids) - len(todo) - len(result.transferred)
     repo.cache.sync()
     runs = RunCache(repo.cache.root)
-    transfer_runs(store, remote_runs(store) - runs.list_keys(), runs.write_raw, store.read_run)
+    wanted = remote_runs(store) if keys is None else remote_runs(store) & set(keys)
+    transfer_runs(store, wanted - runs.list_keys(), runs.write_raw, store.read_run)
     return SyncResult(store.name, rest, missing=gone)
 
 def pull(

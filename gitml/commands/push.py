@@ -4,6 +4,7 @@ lacks; files before the manifests that vouch for them."""
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 
 from gitml import used
 from gitml.commands.sync import (
@@ -46,14 +47,16 @@ def push_outputs(
     jobs: int | None = None,
     progress: Progress | None = None,
     total: Totals | None = None,
+    runs: Collection[str] | None = None,
 ) -> SyncResult:
-    """Push the objects of `outs` (and the run records, with theirs) that the remote lacks.
+    """Push the objects of `outs` (and the run records, with theirs) that the remote lacks:
+    every local run record, or only those whose keys are in `runs` when given.
 
     `not_local` lists objects of `outs` that neither the remote nor the cache has.
     """
     store = open_remote(repo.root, repo.config, remote)
     with repo.cache_lock(shared=True):  # gc waits: the objects being sent stay
-        return _push(repo, store, outs, jobs, progress, total)
+        return _push(repo, store, outs, jobs, progress, total, runs)
 
 def _push(
     repo: Repo,
@@ -62,9 +65,10 @@ def _push(
     jobs: int | None,
     progress: Progress | None,
     total: Totals | None,
+    keys: Collection[str] | None,
 ) -> SyncResult:
     runs = RunCache(repo.cache.root)
-    records = local_records(runs)
+    records = local_records(runs, keys)
     needed = used.expand(repo, outs)
     extra = record_objects(repo, records)
     needed.entries.update(extra.entries)

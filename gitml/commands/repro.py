@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from gitml.errors import BadInputError, GitmlError
 from gitml.hashing import HashInfo
@@ -23,6 +22,9 @@ from gitml.pipeline.runcache import run_key
 from gitml.pipeline.stage import Stage
 from gitml.pipeline.status import param_values, stale_reasons
 from gitml.repo import Repo
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 Action = Literal[
     "running", "ran", "restored", "unchanged", "would run", "frozen", "failed", "blocked"
@@ -137,6 +139,8 @@ class _Scheduler:
         self.stop = False
 
     def run(self) -> ReproResult:
+        from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait  # ~6 ms
+
         pending = list(self.order)
         running: dict[Future[StageRun], str] = {}
         jobs = 1 if self.opt.dry else max(1, self.opt.jobs)

@@ -49,6 +49,17 @@ def status(
     total: Progress | None = None,
 ) -> StatusResult:
     """Compare every tracked output in the workspace with its pointer (read-only)."""
+    with tracked.listed_once(repo):
+        return _status(repo, targets, progress=progress, total=total)
+
+
+def _status(
+    repo: Repo,
+    targets: Sequence[str],
+    *,
+    progress: Progress | None = None,
+    total: Progress | None = None,
+) -> StatusResult:
     hasher = Hasher(repo.root, repo.state, repo.ignore, progress=progress, total=total)
     found = tracked.listing(repo)  # one `git ls-files` for pointers and pipeline files
     stage_targets, path_targets = _split_targets(repo, targets, found)

@@ -3,7 +3,7 @@ on remotes, and running transfers on a remote's threads."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from gitml import used
@@ -52,9 +52,10 @@ def run_batched(
     except Exception as e:
         raise RemoteError(store.name, e) from e
 
-def local_records(runs: RunCache) -> dict[str, StageLock]:
+def local_records(runs: RunCache, keys: Collection[str] | None = None) -> dict[str, StageLock]:
+    """The sound local run records (only those of `keys`, when given)."""
     records = {}
-    for key in runs.list_keys():
+    for key in runs.list_keys() if keys is None else set(keys) & runs.list_keys():
         record = runs.get(key)
         if record is not None:
             records[key] = record

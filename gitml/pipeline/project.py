@@ -17,7 +17,7 @@ from typing import Any
 from gitml import tracked, yamlio
 from gitml.constants import PIPELINE_FILE
 from gitml.errors import BadInputError
-from gitml.pipeline import template
+from gitml.pipeline import shape, template
 from gitml.pipeline.dag import Dag, build
 from gitml.pipeline.lock import join
 from gitml.pipeline.params import DEFAULT_PARAMS, read_params
@@ -105,10 +105,17 @@ def load_dag(
 
 def _load_doc(repo: Repo, rel: str, raw: bytes | None) -> dict[str, Any]:
     if raw is not None:
-        doc = yamlio.loads(raw, where=rel, schema_name="pipeline", yaml12=True)
+        doc = yamlio.loads(
+            raw, where=rel, schema_name="pipeline", yaml12=True, precheck=shape.problem
+        )
     else:
         doc = yamlio.load_file(
-            repo.abspath(rel), schema_name="pipeline", memo=repo.state, where=rel, yaml12=True
+            repo.abspath(rel),
+            schema_name="pipeline",
+            memo=repo.state,
+            where=rel,
+            yaml12=True,
+            precheck=shape.problem,
         )
     return doc or {}
 

@@ -26,8 +26,10 @@ class Reason:
 
 @dataclass(frozen=True)
 class NotInLock(Reason):
+    lock: str = "gitml.lock"  # the lock file beside the stage's pipeline file
+
     def text(self) -> str:
-        return "never ran (not in gitml.lock)"
+        return f"never ran (not in {self.lock})"
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from typing import Any
 from gitml.errors import UnsafePathError
 from gitml.hashing import HashInfo
 from gitml.pipeline import reasons as r
-from gitml.pipeline.lock import StageLock
+from gitml.pipeline.lock import StageLock, lock_rel
 from gitml.pipeline.params import DEFAULT_PARAMS, MISSING, lookup, read_params, same_value
 from gitml.pipeline.stage import Stage
 
@@ -61,7 +61,7 @@ def reasons(
     if stage.always_changed:
         found.append(r.AlwaysChanged())
     if lock is None:
-        return [*found, r.NotInLock()]
+        return [*found, r.NotInLock(lock_rel(stage.file))]
     if lock.cmd != stage.cmd:
         found.append(r.CmdChanged(lock.cmd, stage.cmd))
     for dep in stage.deps:

@@ -1,4 +1,5 @@
-"""The only PyYAML user: safe loading with file:line errors, deterministic dumping."""
+"""The only PyYAML user (yamlio/__init__.py imports it when a text is not remembered):
+safe loading with file:line errors, deterministic dumping."""
 
 from __future__ import annotations
 
@@ -7,9 +8,8 @@ from typing import Any, ClassVar
 
 import yaml
 
-from gitml import atomic, limits, schema
+from gitml import limits
 from gitml.errors import BadInputError
-from gitml.hashing import hash_bytes
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -63,56 +63,15 @@ for _first_char, _resolvers in _Loader.yaml_implicit_resolvers.items():
 _Loader12.add_constructor("tag:yaml.org,2002:int", _construct_int12)
 
 
-ValidationMemo = schema.ValidationMemo
+def parse(text: str, where: str, *, yaml12: bool = False) -> Any:
+    """The data of YAML `text` (PyYAML's C safe loader where built, else the Python one);
+    YAML 1.2 core-schema scalars with `yaml12`."""
+    return _load_checked(text, where, loader=_Loader12 if yaml12 else _Loader)
 
 
-def load_file(
-    path: str,
-    *,
-    schema_name: str | None = None,
-    memo: ValidationMemo | None = None,
-    where: str | None = None,
-    yaml12: bool = False,
-) -> Any:
-    """Safe-load the YAML at `path`; validate against `schema_name`; errors as where:line
-    (`where` defaults to `path`; callers pass the repo-relative name). `yaml12`: resolve
-    plain scalars by YAML 1.2 (DVC's rules for dvc.yaml, params and vars files)."""
-    where = where or path
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except OSError as e:
-        raise BadInputError(f"{where}: cannot read ({e.strerror})") from e
-    return loads(raw, where=where, schema_name=schema_name, memo=memo, yaml12=yaml12)
-
-
-def loads(
-    raw: bytes,
-    *,
-    where: str,
-    schema_name: str | None = None,
-    memo: ValidationMemo | None = None,
-    yaml12: bool = False,
-) -> Any:
-    """Like load_file, for bytes already read (e.g. a blob at a Git revision)."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise BadInputError(f"{where}:1: not UTF-8 text") from e
-    data = _load_checked(text, where, loader=_Loader12 if yaml12 else _Loader)
-    if schema_name is None:
-        return data
-    rules = b"1.2\0" if yaml12 else b""  # the same bytes may be valid under one rule only
-    key = hash_bytes(schema.schema_text(schema_name).encode() + b"\0" + rules + raw)
-    if memo is not None and memo.is_valid(key):
-        return data
-    problem = schema.first_problem(data, schema_name)
-    if problem is not None:
-        json_path, message = problem
-        raise BadInputError(f"{where}:{_line_of(text, json_path)}: {message}")
-    if memo is not None:
-        memo.mark_valid(key)
-    return data
+def line_in(text: str, json_path: tuple[str | int, ...]) -> int:
+    """Line (1-based) of the node at `json_path` in `text`, or of its deepest parent."""
+    return _line_of(text, json_path)
 
 
 def check_text(text: str, where: str) -> None:
@@ -157,19 +116,6 @@ def dumps(data: Any) -> str:
         data, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True
     )
     return text
-
-
-def write_file(
-    path: str, data: Any, *, schema_name: str | None = None, memo: ValidationMemo | None = None
-) -> None:
-    """Dump `data` to `path` atomically, LF endings; validated first when a schema is named.
-
-    The written bytes are remembered as valid, so the next read skips the schema check.
-    """
-    text = dumps(data)
-    if schema_name is not None:
-        loads(text.encode("utf-8"), where=path, schema_name=schema_name, memo=memo)
-    atomic.write_text(path, text)
 
 
 def _error_line(e: yaml.YAMLError) -> int:
