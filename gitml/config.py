@@ -18,6 +18,9 @@ class Config:
     cache_types: tuple[LinkType, ...] = DEFAULT_CACHE_TYPE  # type: ignore[assignment]
     remote: str | None = None
     remotes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # `cache.dir`: where the cache is, relative to `.gitml/` (as DVC's is to `.dvc/`);
+    # None: `.gitml/cache`. Experiment worktrees point theirs at the main repository's.
+    cache_dir: str | None = None
 
 
 def config_paths(root: str) -> tuple[str, str]:
@@ -42,6 +45,7 @@ def load(root: str, memo: yamlio.ValidationMemo | None = None) -> Config:
         cache_types=parse_cache_type(cache_type) if cache_type else DEFAULT_CACHE_TYPE,  # type: ignore[arg-type]
         remote=merged.get("core", {}).get("remote"),
         remotes=merged.get("remotes", {}),
+        cache_dir=merged.get("cache", {}).get("dir"),
     )
 
 

@@ -56,7 +56,7 @@ class Repo:
 
     @cached_property
     def cache(self) -> ObjectStore:
-        return ObjectStore(os.path.join(self.gitml_dir, CACHE_DIR))
+        return ObjectStore(os.path.join(self.gitml_dir, self.config.cache_dir or CACHE_DIR))
 
     @cached_property
     def ignore(self) -> IgnoreRules:

@@ -27,12 +27,18 @@ def set_stage(text: str, name: str, stage: dict[str, Any]) -> str:
 
 
 def edit_mapping(
-    text: str, change: Callable[[dict[str, Any]], None], *, where: str, yaml11: bool = False
+    text: str,
+    change: Callable[[dict[str, Any]], None],
+    *,
+    where: str,
+    yaml11: bool = False,
+    drop_empty: bool = True,
 ) -> str:
     """`text` (a YAML mapping, possibly empty) after `change`, which edits it in place as a
     dict; comments, key order and quoting of what it leaves alone are kept. Top-level keys
-    left empty are dropped. `yaml11`: the file is read by YAML 1.1's rules (the config), so
-    strings those rules would read otherwise (`on`, `yes`, `010`) are written quoted."""
+    left empty are dropped (unless not `drop_empty`: a params file's `a: null` stays).
+    `yaml11`: the file is read by YAML 1.1's rules (the config), so strings those rules
+    would read otherwise (`on`, `yes`, `010`) are written quoted."""
     yamlio.check_text(text, where)
     from ruamel.yaml import YAML
     from ruamel.yaml.comments import CommentedMap
@@ -45,7 +51,7 @@ def edit_mapping(
     if doc is None:
         doc = CommentedMap()
     change(doc)
-    for key in [k for k, v in doc.items() if v in ({}, None)]:
+    for key in [k for k, v in doc.items() if drop_empty and v in ({}, None)]:
         del doc[key]
     for key, value in doc.items():
         doc[key] = _commented(value)
@@ -57,6 +63,20 @@ def edit_mapping(
     head = _leading_comments(text)  # ruamel keeps them on a first key, if one is left
     result = out.getvalue()
     return result if result.startswith(head) else head + result
+
+
+def quoted_for_yaml11(value: Any) -> Any:
+    """`value` with the strings YAML 1.1 readers (PyYAML: `yes`, `1e3`, `010`) would read as
+    something else wrapped to be written double-quoted (`-S` values in params files)."""
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+    if isinstance(value, str) and not yamlio.reads_back_as_text(value):
+        return DoubleQuotedScalarString(value)
+    if isinstance(value, list):
+        return [quoted_for_yaml11(v) for v in value]
+    if isinstance(value, dict):
+        return {k: quoted_for_yaml11(v) for k, v in value.items()}
+    return value
 
 
 def _leading_comments(text: str) -> str:

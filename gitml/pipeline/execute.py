@@ -24,12 +24,17 @@ from gitml.workspace import Hasher
 Runner = Callable[[str, str, bool], tuple[int, str]]  # (cmd, cwd, capture) -> (code, output)
 
 
-def run_subprocess(cmd: str, cwd: str, capture: bool) -> tuple[int, str]:
-    """Run `cmd` with the shell in `cwd`; with `capture`, return its combined output."""
+def run_subprocess(
+    cmd: str, cwd: str, capture: bool, *, env: dict[str, str] | None = None
+) -> tuple[int, str]:
+    """Run `cmd` with the shell in `cwd`; with `capture`, return its combined output.
+    `env`: variables added to the environment (an experiment's GITML_EXP_NAME)."""
+    full = dict(os.environ, **env) if env else None
     if not capture:
-        return subprocess.run(cmd, shell=True, cwd=cwd, check=False).returncode, ""
+        return subprocess.run(cmd, shell=True, cwd=cwd, check=False, env=full).returncode, ""
     proc = subprocess.run(
-        cmd, shell=True, cwd=cwd, check=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        cmd, shell=True, cwd=cwd, check=False, env=full,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     return proc.returncode, proc.stdout.decode("utf-8", errors="replace")
 
