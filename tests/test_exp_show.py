@@ -594,3 +594,52 @@ def test_sub_pipeline_metrics_params_and_deps(repo: Path) -> None:
     assert data[1]["data"]["metrics"]["sub/m.yaml"]["data"] == {"f1": 0.1}
     header = run_cli("exp", "show", "--csv").out.splitlines()[0].split(",")
     assert {"f1", "k", "sub/in.txt"} <= set(header) and "sub/score.py" not in header
+
+
+def test_end_to_end_through_exp_run_and_the_queue(repo: Path) -> None:
+    """issue 13 items 1-3 end to end: `gitml exp run` makes a done row; `--queue` a queued
+    row with its params and no metrics; `--run-all` turns one into a done row and a failing
+    one into a failed row (params kept, no ref); HEAD, index and branch never move."""
+    write(repo / "gitml.yaml", PIPELINE)
+    write(repo / "train.py", TRAIN)
+    write(repo / "data.txt", "data\n")
+    write(repo / ".gitignore", "/.gitml/tmp\n")
+    set_params(repo, 0.1)
+    assert run_cli("repro", "-q").code == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "baseline")
+    head, index = git(repo, "rev-parse", "HEAD"), (repo / ".git" / "index").read_bytes()
+    ran = run_cli("exp", "run", "-S", "train.lr=0.3", "-n", "r1")
+    assert ran.code == 0, ran.err
+    assert (repo / ".git" / "index").read_bytes() == index
+    git(repo, "checkout", "-q", "--", ".")  # (refreshes the index's stat data)
+    index = (repo / ".git" / "index").read_bytes()
+    for args in (["-S", "train.lr=0.4", "-n", "q1"], ["-S", "train.lr='bad'", "-n", "qbad"]):
+        queued = run_cli("exp", "run", "--queue", *args)
+        assert queued.code == 0, queued.err
+    data = show_json()
+    kids = {e["name"]: e for e in data[1]["experiments"]}
+    order = list(kids)
+    assert order[0] == "r1" and set(order[1:]) == {"q1", "qbad"}  # done, then queued
+    r1 = kids["r1"]["revs"][0]["data"]
+    assert r1["metrics"]["eval/scores.yaml"]["data"]["auc"] == round(0.5 + 0.3 + 0.005, 6)
+    assert kids["q1"]["state"] == "queued" and kids["q1"]["executor"]["state"] == "queued"
+    q1 = kids["q1"]["revs"][0]["data"]
+    assert q1["metrics"] == {} and q1["params"]["params.yaml"]["data"]["train"]["lr"] == 0.4
+    table = run_cli("exp", "show").out
+    assert "Queued" in next(line for line in table.splitlines() if "[q1]" in line)
+    assert run_cli("exp", "run", "--run-all", "-j", "2").code == 3  # qbad fails
+    data = show_json()
+    kids = {e["name"]: e for e in data[1]["experiments"]}
+    assert kids["q1"]["state"] == "done" and kids["q1"]["executor"] is None
+    assert kids["q1"]["revs"][0]["data"]["metrics"]["metrics.json"]["data"]["accuracy"] == (
+        round(0.5 + 0.4 + 0.005, 6))
+    assert kids["qbad"]["state"] == "failed"
+    assert kids["qbad"]["revs"][0]["data"]["params"]["params.yaml"]["data"]["train"]["lr"] == (
+        "bad")
+    assert list(kids)[-1] == "qbad"
+    diff = json.loads(run_cli("exp", "diff", "r1", "q1", "--json").out)
+    assert diff["params"]["params.yaml"]["train.lr"]["new"] == 0.4
+    assert git(repo, "rev-parse", "HEAD") == head
+    assert (repo / ".git" / "index").read_bytes() == index
+    assert git(repo, "symbolic-ref", "HEAD").strip() == "refs/heads/main"
