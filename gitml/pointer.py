@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gitml.constants import HASH_NAME, POINTER_SUFFIX
 from gitml.errors import BadInputError
 from gitml.hashing import HashInfo, check_digest
 from gitml.paths import check_relpath
+
+ANNOTATIONS = ("desc", "type", "labels", "meta")  # DVC's keys on an out
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +20,8 @@ class Output:
 
     path: str
     hash_info: HashInfo
+    # DVC's annotations (desc, type, labels, meta): kept as written, never compared
+    annotations: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def digest(self) -> str:
@@ -31,6 +35,7 @@ class Pointer:
     rel: str
     outs: tuple[Output, ...]
     desc: str | None = None
+    meta: dict[str, Any] | None = field(default=None, compare=False)
 
     @property
     def folder(self) -> str:
@@ -50,19 +55,33 @@ class Pointer:
             info = HashInfo(digest, item["size"], item.get("nfiles"))
             if info.is_dir != ("nfiles" in item):
                 raise BadInputError(f"{rel}: outs[{i}]: 'nfiles' goes with a '.dir' digest only")
-            outs.append(Output(path, info))
-        return cls(rel, tuple(outs), data.get("desc"))
+            notes = {k: item[k] for k in ANNOTATIONS if k in item}
+            outs.append(Output(path, info, notes))
+        return cls(rel, tuple(outs), data.get("desc"), data.get("meta"))
+
+    def with_outs(self, outs: tuple[Output, ...]) -> Pointer:
+        """The same pointer (desc, meta) with new outs, each keeping the annotations of the
+        old out of the same path (`add` and `commit` re-hash, they never drop them)."""
+        old = {o.path: o.annotations for o in self.outs}
+        kept = tuple(
+            Output(o.path, o.hash_info, o.annotations or old.get(o.path, {})) for o in outs
+        )
+        return Pointer(self.rel, kept, self.desc, self.meta)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {}
         if self.desc:
             data["desc"] = self.desc
+        if self.meta is not None:
+            data["meta"] = self.meta
         data["outs"] = [_out_dict(o) for o in self.outs]
         return data
 
 
 def _out_dict(out: Output) -> dict[str, Any]:
-    return entry_dict(out.path, out.hash_info)
+    item = entry_dict(out.path, out.hash_info)
+    item.update((k, out.annotations[k]) for k in ANNOTATIONS if k in out.annotations)
+    return item
 
 
 def entry_dict(path: str, info: HashInfo) -> dict[str, Any]:

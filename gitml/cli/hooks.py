@@ -16,7 +16,15 @@ if TYPE_CHECKING:
     from gitml.commands.hook import CheckoutOutcome, Problem
     from gitml.commands.install import ConfigResult
 
-HOOKS = ("pre-commit", "post-checkout", "post-merge", "pre-push", "repro-check", "validate")
+HOOKS = (
+    "pre-commit",
+    "post-checkout",
+    "post-merge",
+    "pre-push",
+    "repro-check",
+    "validate",
+    "governance",
+)
 
 
 @cli.command()
@@ -86,7 +94,9 @@ def hook(name: str, args: tuple[str, ...]) -> None:
     if root is None:  # not a gitml repository: nothing to check
         return
     if name == "pre-commit":
-        _report(run.pre_commit(root), "commit", "git commit --no-verify")
+        _report(run.commit_check(root), "commit", "git commit --no-verify")
+    elif name == "governance":
+        _report(run.governance(root), "commit", "git commit --no-verify")
     elif name in ("post-checkout", "post-merge"):
         if name == "post-checkout":
             outcome = run.post_checkout(root, args, on_wait=_waiting)

@@ -124,7 +124,7 @@ def _record(repo: Repo, rel: str, info: HashInfo) -> Added:
         old = tracked.load_pointer(repo, pointer_rel)
     changed = old is None or old.outs != pointer.outs
     if changed:
-        tracked.write_pointer(repo, Pointer(pointer_rel, pointer.outs, old.desc if old else None))
+        tracked.write_pointer(repo, old.with_outs(pointer.outs) if old else pointer)
     return Added(rel, pointer_rel, info, changed)
 
 

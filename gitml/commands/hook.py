@@ -217,3 +217,47 @@ def repro_check(root: str) -> list[tuple[str, tuple[str, ...]]]:
     from gitml.repo import find_repo
 
     return list(stale_stages(find_repo(root), ()))
+
+
+# ------------------------------------------------------------------------------ governance
+
+
+def governance(root: str) -> list[str]:
+    """`file: where: key: problem` for each staged pointer or gitml.yaml whose annotations
+    break the governance rules (lineage/governance.py); [] at once when none is staged."""
+    staged = [
+        rel
+        for rel in scm.staged_files(root)
+        if rel.endswith(POINTER_SUFFIX) or rel.rpartition("/")[2] == PIPELINE_FILE
+    ]
+    if not staged:
+        return []
+    from gitml import yamlio
+    from gitml.errors import BadInputError
+    from gitml.lineage import governance as rules
+
+    lines = []
+    for rel in staged:
+        raw = scm.read_staged(root, rel)
+        if raw is None:
+            continue
+        try:
+            data = yamlio.loads(raw, where=rel, yaml12=rel.endswith(PIPELINE_FILE))
+        except BadInputError:
+            continue  # not YAML: the status and validate checks say so
+        if rel.endswith(POINTER_SUFFIX):
+            found = rules.pointer_problems(data)
+        else:
+            found = rules.pipeline_problems(data)
+        lines += [f"{rel}: {where}: {problem}" for where, problem in found]
+    return lines
+
+
+def commit_check(root: str, env: Mapping[str, str] = os.environ) -> list[Problem | str]:
+    """What the installed pre-commit hook checks: the staged pointers and locks, and the
+    governance rules (the pre-commit framework runs those as their own id,
+    gitml-governance, and sets PRE_COMMIT=1)."""
+    problems: list[Problem | str] = [*pre_commit(root)]
+    if env.get("PRE_COMMIT") != "1":
+        problems += governance(root)
+    return problems

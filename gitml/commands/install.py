@@ -179,6 +179,14 @@ FRAMEWORK_HOOKS = """\
     files: '(\\.gitml|^gitml\\.(yaml|lock)|^\\.gitml/config\\.yaml)$'
     require_serial: true
     stages: [pre-commit]
+  - id: gitml-governance
+    name: gitml governance (owner, licence, PII of annotated data and models)
+    entry: gitml hook governance
+    language: system
+    files: '(\\.gitml|(^|/)gitml\\.yaml)$'
+    pass_filenames: false
+    require_serial: true
+    stages: [pre-commit]
   # - id: gitml-repro-check        # stops commits while stages are stale
   #   name: gitml repro check
   #   entry: gitml hook repro-check

@@ -67,7 +67,7 @@ def _hook(args: Args, out: show.Out) -> int | None:
     if root is None:  # not a gitml repository: nothing to check
         return 0
     if name == "pre-commit":
-        problems = hook.pre_commit(root)
+        problems = hook.commit_check(root)
         for line in show.stopped(problems, "commit", "git commit --no-verify"):
             out.echo(line, err=True)
         return EXIT_DIFFERENCES if problems else 0

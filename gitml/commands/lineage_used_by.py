@@ -1,0 +1,71 @@
+"""`gitml lineage --used-by PATH[@REV]`: every commit, stage, artifact version and experiment
+whose stage deps include PATH's data version at REV (by digest)."""
+
+from __future__ import annotations
+
+from gitml import scm
+from gitml.errors import BadInputError
+from gitml.lineage import facts as commit_facts
+from gitml.lineage import target as targets
+from gitml.lineage import usedby
+from gitml.repo import Repo
+
+
+def used_by(
+    repo: Repo, spec: str, *, branches: bool = False, tags: bool = False, commits: bool = False
+) -> usedby.UsedBy:
+    """Search HEAD's history and the experiments (and every branch, tag, or ref)."""
+    text, rev = _split(repo, spec)
+    sha = commit_facts.resolve(repo.root, rev)
+    rel = targets.path_rel(repo, text)
+    digest = _digest_at(repo, sha, rel)
+    refs = ["HEAD", "--glob=refs/exps/*"]
+    refs += ["--branches"] if branches else []
+    refs += ["--tags"] if tags else []
+    refs += ["--all"] if commits else []
+    s = usedby.scan(repo.root, repo.tmp_dir, refs)
+    hits = usedby.consumers(s, digest)
+    found = {c for c, _ in hits}
+    return usedby.UsedBy(
+        rel, digest, sha, len(s.commits), s.read, hits, _artifacts(repo, found),
+        _experiments(repo, found),
+    )
+
+
+def _split(repo: Repo, spec: str) -> tuple[str, str]:
+    """PATH@REV -> (PATH, REV) when REV names a commit; else (spec, HEAD)."""
+    path, at, rev = spec.rpartition("@")
+    if at and path and rev and scm.is_commit(repo.root, rev):
+        return path, rev
+    return spec, "HEAD"
+
+
+def _digest_at(repo: Repo, sha: str, rel: str) -> str:
+    facts = commit_facts.facts_at(repo, sha)
+    if rel in facts.pointers:
+        return facts.pointers[rel].hash_info.digest
+    for stage in facts.stages.values():
+        for entry in (*stage.outs, *stage.deps):
+            if entry.path == rel:
+                return entry.hash_info.digest
+    raise BadInputError(
+        f"{rel}: neither tracked data nor a stage's dep or out at commit {sha[:8]}"
+    )
+
+
+def _artifacts(repo: Repo, found: set[str]) -> list[tuple[str, str, str]]:
+    from gitml.registry import state, tags
+
+    st = state.build(tags.read_tags(repo.root))
+    return sorted(
+        (a.name, v.version, v.commit_hexsha)
+        for a in st.artifacts.values()
+        for v in a.versions
+        if v.commit_hexsha in found and v.is_registered
+    )
+
+
+def _experiments(repo: Repo, found: set[str]) -> list[tuple[str, str]]:
+    from gitml.experiments import refs
+
+    return sorted((e.name, e.sha) for e in refs.all_experiments(repo.root) if e.sha in found)
