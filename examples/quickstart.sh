@@ -79,10 +79,24 @@ git commit -qam "Lower C"
 step gitml metrics diff main
 # The pull-request report CI would post (examples/ci/):
 step gitml report main --md
+# Experiments: three values of C in one queue, run two at a time, each in its own temporary
+# worktree; HEAD, the branch and the workspace stay as they are.
+step gitml exp run --queue -S train.C=0.03,0.3,3
+step gitml exp run --run-all -j 2
+step gitml exp show --md --sort-by accuracy --sort-order desc
+# Bring the most accurate one into the workspace (changes left unstaged, as after an edit).
+best=$(gitml exp show --json | python3 -c '
+import json, sys
+rows = [e["revs"][0] for b in json.load(sys.stdin) for e in b.get("experiments") or []]
+score = lambda r: r["data"]["metrics"]["metrics.json"]["data"]["accuracy"]
+print(max(rows, key=score)["name"])')
+step gitml exp apply "$best"
+step git status --short
+git commit -qam "Apply experiment $best"
 # The model registry: versions and stages as Git tags, in GTO's format.
 step gitml registry register digits-classifier
 step gitml registry assign digits-classifier staging
 step gitml registry assign digits-classifier prod --version v0.0.1
 step gitml registry show
 step gitml registry get digits-classifier --stage prod -o "$work/serving/model.pkl"
-printf '\nDone: gitml versioned data, switched versions, pushed, pulled and ran a pipeline.\n'
+printf '\nDone: gitml versioned data, switched versions, pushed, pulled, ran a pipeline and\nexperiments, and registered the model.\n'
