@@ -25,10 +25,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = quick.main(args)
         if code is not None:
             return code
-    if sys.argv[1:2] == ["registry"]:  # show, history, check-ref --json: for CI, quickly
+    if command == "registry" and args[:1] == ["registry"]:  # show, history, check-ref --json
         from gitml.registry import quick as registry_quick
 
-        code = registry_quick.main(sys.argv[1:])
+        code = registry_quick.main(args)
+        if code is not None:
+            return code
+    if args[:2] == ["exp", "show"]:  # read-only, and run often by people and scripts
+        from gitml.experiments import quick as exp_quick
+
+        code = exp_quick.main(args)
         if code is not None:
             return code
     from gitml.cli import main as cli_main
