@@ -14,11 +14,17 @@ from gitml.pipeline.lock import join
 Entries = dict[str, dict[str, Any]]  # repo-relative path -> {"hash", "size", "nfiles", ...}
 
 
-def lock_entries(raw: bytes, where: str, lock_rel: str) -> dict[str, Entries]:
+def lock_entries(
+    raw: bytes, where: str, lock_rel: str, memo: yamlio.ValidationMemo | None = None
+) -> dict[str, Entries]:
     """{"deps": ..., "outs": ...} of every stage of the lock at `lock_rel` (its paths are
-    relative to its folder: made repo-relative)."""
+    relative to its folder: made repo-relative). With `memo` (the workspace's lock, read on
+    every show), a lock seen before is answered from the state database without PyYAML."""
     try:
-        data = yamlio.loads(raw, where=where)
+        if memo is not None:
+            data = yamlio.loads(raw, where=where, schema_name="lock", memo=memo)
+        else:
+            data = yamlio.loads(raw, where=where)
     except GitmlError:
         return {"deps": {}, "outs": {}}
     base = posixpath.dirname(lock_rel)
@@ -44,7 +50,9 @@ def lock_entries(raw: bytes, where: str, lock_rel: str) -> dict[str, Entries]:
     return found
 
 
-def parse_file(raw: bytes, where: str, rel: str) -> Any:
+def parse_file(
+    raw: bytes, where: str, rel: str, memo: yamlio.ValidationMemo | None = None
+) -> Any:
     """A metrics or params file: JSON, TOML or (by default) YAML read by 1.2 rules, as DVC."""
     if rel.endswith(".toml"):
         from gitml.pipeline.params import parse_params
@@ -59,4 +67,4 @@ def parse_file(raw: bytes, where: str, rel: str) -> Any:
             raise limits.depth_error(where) from e
         limits.check_depth(data, where)
         return data
-    return yamlio.loads(raw, where=where, yaml12=True)
+    return yamlio.loads(raw, where=where, yaml12=True, memo=memo)

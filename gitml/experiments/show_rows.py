@@ -154,7 +154,11 @@ def workspace_row(repo: Repo, files: tuple[str, ...], locks: tuple[str, ...]) ->
     """The same row for the working tree (never cached): files as they are on disk."""
     row: Row = {"time": None, "parent": None, "message": "", "locks": {}, "files": {}}
     for rel in locks:
-        row["locks"][rel] = _lock(_read_file(repo, rel), f"workspace:{rel}", rel)
+        raw = _read_file(repo, rel)
+        row["locks"][rel] = (
+            lock_entries(raw, f"workspace:{rel}", rel, repo.state)
+            if isinstance(raw, bytes) else None
+        )
     for rel in files:
         where = f"workspace:{rel}"
         row["files"][rel] = _file_result(repo, outs(row), rel, _read_file(repo, rel), where)[0]
@@ -211,7 +215,7 @@ def _file_result(
             return _error(e.message, type(e).__name__), False
     assert isinstance(obj, bytes)
     try:
-        return {"data": parse_file(obj, where, rel)}, True
+        return {"data": parse_file(obj, where, rel, repo.state)}, True
     except GitmlError as e:
         return _error(e.message, type(e).__name__), True
 

@@ -57,19 +57,24 @@ def loads(
 ) -> Any:
     """Like load_file, for bytes already read (e.g. a blob at a Git revision)."""
     key = None
+    rules = b"1.2\0" if yaml12 else b""  # the same bytes may be valid under one rule only
     if schema_name is not None:
-        rules = b"1.2\0" if yaml12 else b""  # the same bytes may be valid under one rule only
         key = hash_bytes(schema.schema_text(schema_name).encode() + b"\0" + rules + raw)
-        if memo is not None:
-            known = memo.parsed(key)
-            if known is not None:
-                return json.loads(known)
+    elif memo is not None:  # no schema (a params or metrics file): remember the data only
+        key = hash_bytes(b"\0no schema\0" + rules + raw)
+    if key is not None and memo is not None:
+        known = memo.parsed(key)
+        if known is not None:
+            return json.loads(known)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         raise BadInputError(f"{where}:1: not UTF-8 text") from e
     data = _parsed(text, where, yaml12)
     if schema_name is None or key is None:
+        exact = _exact_json(data) if key is not None and memo is not None else None
+        if key is not None and memo is not None and exact is not None:
+            memo.remember_parsed(key, exact)
         return data
     known_valid = memo is not None and memo.is_valid(key)
     if not known_valid:
