@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import git, run_cli, snapshot, write
+from conftest import BIN, git, run_cli, snapshot, write
 from evidently_oracle import EVIDENTLY_NAME, evidently_drift
 from evidently_oracle import python as evidently_python
 
@@ -52,8 +52,9 @@ def dataset(kind: str, seed: int, n: int, current: bool) -> Columns:
     """Seeded tables: the reference (current=False) and a current version of each kind."""
     rng = np.random.default_rng(seed * 2 + int(current))
     shift = 0.6 if current and kind in ("shifted", "large_shifted") else 0.0
-    cats = ["red", "green", "blue"] + (["violet"] if current and kind in ("new_category",
-                                                                        "large_new") else [])
+    cats = ["red", "green", "blue"] + (
+        ["violet"] if current and kind in ("new_category", "large_new") else []
+    )
     cols: Columns = {
         "amount": _num(rng, n, shift),
         "colour": _pick(rng, n, cats),
@@ -157,3 +158,175 @@ def test_statistics_match_evidently(repo: Path, evidently: str) -> None:
     verdicts = {t[0].stem: o["dataset"]["drifted"] for t, o in zip(tables, ours, strict=True)}
     assert verdicts["shifted"] and verdicts["large_shifted"]
     assert not verdicts["no_drift"] and not verdicts["large_no_drift"]
+
+
+# ---- revisions, workspace, --check, output formats --------------------------------------------
+
+
+def _versions(repo: Path, name: str = "data.csv") -> list[str]:
+    """Three committed versions of a tracked table: v1, v2 (same distribution), v3 (shifted)."""
+    shas = []
+    for version, (kind, seed) in enumerate([("no_drift", 1), ("no_drift", 1), ("shifted", 2)]):
+        write_table(repo / name, dataset(kind, seed, 400, version > 0))
+        assert run_cli("add", name).code == 0
+        git(repo, "add", "-A")
+        git(repo, "commit", "-qm", f"v{version + 1}")
+        shas.append(git(repo, "rev-parse", "HEAD").strip())
+    return shas
+
+
+def test_revisions_are_read_from_the_cache_and_nothing_is_checked_out(repo: Path) -> None:
+    """issue 15 item 1: A and B are revisions, read through their pointers from the cache; the
+    workspace is left alone; default A = HEAD, B = the workspace; --check exits 1 on drift."""
+    v1, v2, v3 = _versions(repo)
+    (repo / "data.csv").unlink()  # not needed: revisions are read from the cache
+    before = snapshot(repo)
+    same = run_cli("drift", "data.csv", v1, v2, "--json", "--check")
+    assert same.code == 0, same.err
+    data = json.loads(same.out)
+    assert (data["a"]["rev"], data["b"]["rev"]) == (v1, v2)
+    assert data["dataset"]["drifted"] is False
+    moved = run_cli("drift", "data.csv", v1, v3, "--check")
+    assert moved.code == 1, moved.err
+    assert "Dataset: DRIFT" in moved.out and "amount" in moved.out
+    assert snapshot(repo) == before
+    git(repo, "checkout", "--", "data.csv.gitml")
+    assert run_cli("checkout", "data.csv").code == 0
+    assert run_cli("drift", "data.csv", "--check").code == 0  # HEAD (v3) vs the same workspace
+    write_table(repo / "data.csv", dataset("no_drift", 1, 400, False))
+    md = run_cli("drift", "data.csv", "--md", "--check")  # HEAD (v3) vs v1's data
+    assert md.code == 1
+    assert md.out.startswith("## data.csv: HEAD -> workspace") and "| amount | num | ks |" in md.out
+
+
+def test_a_table_committed_to_git_is_compared_too(repo: Path) -> None:
+    """issue 15 item 1: a small table kept in Git itself (no pointer) is read from Git."""
+    write_table(repo / "small.tsv", dataset("no_drift", 3, 200, False))
+    git(repo, "add", "small.tsv")
+    git(repo, "commit", "-qm", "small")
+    write_table(repo / "small.tsv", dataset("shifted", 3, 200, True))
+    res = run_cli("drift", "small.tsv", "--json")
+    assert res.code == 0, res.err
+    assert [c["column"] for c in json.loads(res.out)["columns"]] == list(
+        dataset("no_drift", 3, 10, False)
+    )
+
+
+def test_drift_share_threshold_columns_and_method(repo: Path) -> None:
+    """issue 15 item 1: --columns, --method, --threshold and --drift-share change what is
+    compared and the verdict."""
+    v1, _, v3 = _versions(repo)
+    res = run_cli("drift", "data.csv", v1, v3, "--json", "--columns", "amount,colour",
+                  "--method", "psi", "--threshold", "0.5", "--drift-share", "1")  # fmt: skip
+    assert res.code == 0, res.err
+    data = json.loads(res.out)
+    assert [(c["column"], c["method"], c["threshold"]) for c in data["columns"]] == [
+        ("amount", "psi", 0.5), ("colour", "psi", 0.5)]  # fmt: skip
+    assert data["dataset"]["drift_share"] == 1
+
+
+def test_summaries_are_cached_by_digest_so_more_comparisons_read_no_data(repo: Path) -> None:
+    """issue 15 item 2: each version's column summary is cached by its content digest, so once
+    every version was seen, any pair compares with no data file left to read."""
+    v1, v2, v3 = _versions(repo)
+    first = {}
+    for a, b in ((v1, v2), (v2, v3)):
+        res = run_cli("drift", "data.csv", a, b, "--json")
+        assert res.code == 0, res.err
+        first[(a, b)] = json.loads(res.out)
+    summaries = list((repo / ".gitml" / "tmp" / "drift").glob("*.npz"))
+    assert len(summaries) == 3
+    for obj in (repo / ".gitml" / "cache").rglob("*"):  # the data is gone...
+        if obj.is_file():
+            obj.chmod(0o600)
+            obj.unlink()
+    (repo / "data.csv").unlink()
+    res = run_cli("drift", "data.csv", v1, v3, "--json")  # ...a new pair still compares
+    assert res.code == 0, res.err
+    again = run_cli("drift", "data.csv", v1, v2, "--json")
+    assert json.loads(again.out) == first[(v1, v2)]
+    # with no summary, the missing data is an error (exit 3), not a wrong answer
+    for path in summaries:
+        path.unlink()
+    for pair in (repo / ".gitml" / "tmp" / "drift" / "pairs").glob("*"):
+        pair.unlink()
+    gone = run_cli("drift", "data.csv", v1, v3)
+    assert gone.code == 3 and "not in the cache" in gone.err
+
+
+# ---- bad input --------------------------------------------------------------------------------
+
+
+def _bad_repo(repo: Path) -> None:
+    _versions(repo)
+    write_table(repo / "late.csv", {"a": [1, 2, 3]})
+    assert run_cli("add", "late.csv").code == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "late")
+    write(repo / "untracked.csv", "a\n1\n")
+    write(repo / "ragged.csv", "a,b\n1,2\n3\n")
+    write(repo / "other.csv", "amount,colour\n1.0,red\n")
+    write(repo / "notes.txt", "hello\n")
+
+
+BAD = [
+    (["drift", "untracked.csv"], "not tracked at HEAD"),
+    (["drift", "late.csv", "HEAD~1"], "not tracked at HEAD~1"),
+    (["drift", "data.csv", "no-such-rev"], "no-such-rev"),
+    (["drift", "data.csv", "--against", "ragged.csv"], "ragged.csv: cannot read it as csv"),
+    (["drift", "data.csv", "--against", "missing.csv"], "missing.csv: no such file"),
+    (["drift", "data.csv", "--against", "other.csv"], "is in data.csv at HEAD but not in"),
+    (["drift", "data.csv", "--columns", "nope"], "has no column 'nope'"),
+    (["drift", "data.csv", "--method", "ks", "--columns", "colour"], "is not numeric"),
+    (["drift", "data.csv", "--method", "wasserstein"], "is not numeric"),
+    (["drift", "notes.txt"], "not a table"),
+    (["drift", "data.csv", "--drift-share", "0"], "--drift-share"),
+    (["drift", "data.csv", "--threshold", "-1"], "--threshold"),
+    (["drift", "data.csv", "HEAD", "HEAD~1", "--against", "other.csv"], "not both"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), BAD, ids=[" ".join(b[0][1:]) for b in BAD])
+def test_bad_input_is_one_line_and_exit_2(repo: Path, args: list[str], message: str) -> None:
+    """issue 15 bad input: an untracked path, a revision without it, an unreadable or ragged
+    file, a column missing on one side, a text column forced to a numeric method: one line on
+    stderr, exit 2, nothing written."""
+    _bad_repo(repo)
+    before = snapshot(repo)
+    res = run_cli(*args)
+    assert res.code == 2, (res.code, res.out, res.err)
+    assert message in res.err
+    assert len(res.err.strip().splitlines()) == 1, res.err
+    assert res.out == ""
+    assert snapshot(repo) == before
+
+
+def test_a_column_missing_in_the_revision_is_bad_input(repo: Path) -> None:
+    """issue 15 bad input: the workspace version lacks a column the revision has."""
+    _versions(repo)
+    write(repo / "data.csv", "amount,colour\n1.0,red\n2.0,blue\n")
+    res = run_cli("drift", "data.csv")
+    assert res.code == 2 and "column 'flag' is in data.csv at HEAD but not in" in res.err
+
+
+# ---- layers -----------------------------------------------------------------------------------
+
+
+def test_drift_libraries_live_in_gitml_monitor_only() -> None:
+    """issue 15 item 5: pyarrow, scipy and numpy are imported by gitml/monitor/ only, and not
+    by the CLI's start-up."""
+    import subprocess
+    import sys
+
+    from test_layers import imports_of, modules
+
+    for name, path in modules().items():
+        heavy = imports_of(path) & {"pyarrow", "scipy", "numpy"}
+        assert not heavy or name.startswith("monitor."), (name, heavy)
+    code = (
+        "import sys, gitml.cli, gitml.commands.drift, gitml.monitor.run; "
+        "print(sorted(m for m in ('numpy', 'scipy', 'pyarrow') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+    assert Path(BIN, "gitml").exists()

@@ -37,7 +37,7 @@ def render(result: DriftResult, repo: Repo) -> str:
     sum_a = summary_of(repo, result.a, fmt_a, names)
     sum_b = summary_of(repo, result.b, fmt_b, names)
     colors = (plotting.color(0), plotting.color(1))
-    sections = [_verdicts(result)]
+    sections = []
     for c in result.columns:
         labels, share_a, share_b = histogram(sum_a[c.column], sum_b[c.column])
         series = tuple(
@@ -56,10 +56,12 @@ def render(result: DriftResult, repo: Repo) -> str:
         sections.append(plotpage.Section(f"{c.column} ({c.kind})", (note,), plotting.svg(chart)))
     title = f"Drift of {result.path}: {result.a.label} -> {result.b.label}"
     revisions = [(result.a.label, colors[0]), (result.b.label, colors[1])]
-    return plotpage.page(title, revisions, sections)
+    page = plotpage.page(title, revisions, sections)
+    at = page.index('<section class="plot"') if sections else page.index("</body>")
+    return page[:at] + _verdicts(result) + "\n" + page[at:]
 
 
-def _verdicts(result: DriftResult) -> plotpage.Section:
+def _verdicts(result: DriftResult) -> str:
     rows = "".join(
         "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in report.row(c)) + "</tr>"
         for c in result.columns
@@ -69,7 +71,8 @@ def _verdicts(result: DriftResult) -> plotpage.Section:
         f'<table class="verdicts" border="1" cellspacing="0" cellpadding="3">'
         f"<tr>{head}</tr>{rows}</table>"
     )
-    return plotpage.Section(report.verdict_line(result.verdict), (), table)
+    line = html.escape(report.verdict_line(result.verdict))
+    return f'<p class="verdict"><strong>{line}</strong></p>\n{table}'
 
 
 def histogram(a: Column, b: Column) -> tuple[list[str], Any, Any]:

@@ -14,7 +14,7 @@ from gitml.errors import BadInputError
 from gitml.hashing import hash_bytes
 from gitml.monitor.compare import AUTO, ColumnDrift, Verdict, compare_summaries, verdict
 from gitml.monitor.read import table_format
-from gitml.monitor.source import Source, against, at_revision
+from gitml.monitor.source import Source, against, at_revision, check_readable
 from gitml.repo import Repo
 from gitml.revfiles import WORKSPACE
 
@@ -111,6 +111,7 @@ def summary_of(repo: Repo, src: Source, fmt: str, wanted: Sequence[str]) -> Summ
     found = summary.load(path, wanted or None)
     if found is not None and all(c in found for c in wanted):
         return found
+    check_readable(src)
     source = src.data if src.data is not None else src.path or ""
     table = read_table(source, fmt, src.shown, None)  # all columns: the cache serves later
     done = summary.summarize(table)

@@ -36,12 +36,16 @@ def at_revision(repo: Repo, rel: str, rev: str) -> Source:
         raise BadInputError(f"{rel}: not tracked at {rev}")
     if info.is_dir:
         raise BadInputError(f"{rel}: a folder at {rev}, not a table")
-    if not repo.cache.exists(info.digest):
+    return Source(rev, shown, info.digest, repo.cache.path(info.digest), None)
+
+
+def check_readable(src: Source) -> None:
+    """Before reading a side: its data must be here (a revision's may not be in the cache)."""
+    if src.data is None and src.path is not None and not os.path.exists(src.path):
         raise MissingObjectError(
-            f"{shown}: its data ({info.digest[:12]}) is not in the cache",
+            f"{src.shown}: its data ({src.digest[:12]}) is not in the cache",
             hint="run `gitml pull` or `gitml fetch` first",
         )
-    return Source(rev, shown, info.digest, repo.cache.path(info.digest), None)
 
 
 def _workspace(repo: Repo, rel: str) -> Source:
