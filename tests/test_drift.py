@@ -330,3 +330,95 @@ def test_drift_libraries_live_in_gitml_monitor_only() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
     assert Path(BIN, "gitml").exists()
+
+
+# ---- gitml report, --html -----------------------------------------------------------------------
+
+
+def test_report_has_a_drift_section_for_changed_tables(repo: Path) -> None:
+    """issue 15 item 3: `gitml report` compares each tracked table changed since BASE."""
+    _versions(repo)
+    write(repo / "notes.csv.txt", "not a table\n")
+    write_table(repo / "data.csv", dataset("no_drift", 1, 400, False))  # v1's data: v3 drifts
+    md = run_cli("report", "HEAD")
+    assert md.code == 0, md.err
+    section = md.out.split("### Data drift", 1)[1]
+    assert "#### `data.csv`" in section and "| amount | num | ks |" in section
+    assert "Dataset: DRIFT" in section
+    data = json.loads(run_cli("report", "HEAD", "--json").out)
+    (table,) = data["drift"]["tables"]
+    assert table["path"] == "data.csv" and table["dataset"]["drifted"] is True
+    git(repo, "checkout", "--", "data.csv.gitml")
+    assert run_cli("checkout", "--force", "data.csv").code == 0
+    quiet = run_cli("report", "HEAD")
+    assert "_No tracked table changed._" in quiet.out
+
+
+def test_report_without_the_drift_extra_says_so_in_one_line(repo: Path) -> None:
+    """issue 15 item 3: without pyarrow/scipy, the report carries a one-line note instead."""
+    import subprocess
+    import sys
+
+    _versions(repo)
+    write_table(repo / "data.csv", dataset("no_drift", 1, 400, False))
+    code = (
+        "import sys; sys.modules['scipy'] = None\n"
+        "import importlib.util as u; real = u.find_spec\n"
+        "u.find_spec = lambda n, *a: None if n == 'scipy' else real(n, *a)\n"
+        "from gitml.cli import main; sys.exit(main(['report', 'HEAD']))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    section = out.stdout.split("### Data drift", 1)[1].strip().split("\n\n")[0]
+    assert section == (
+        "_Data drift not computed: scipy is missing "
+        "(install the drift extra: pip install 'gitml[drift]')._"
+    )
+
+
+@pytest.fixture(scope="module")
+def chromium_browser() -> Any:
+    """One headless Chromium for this module (the plots page check's browser)."""
+    import tempfile
+
+    from cdp import Browser
+    from test_plots_browser import CHROMIUM
+
+    assert CHROMIUM is not None
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
+        started = Browser(CHROMIUM, Path(profile))
+        try:
+            yield started
+        finally:
+            started.close()
+
+
+def test_html_page_draws_every_column_in_a_headless_browser(
+    repo: Path, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """issue 15 item 3: --html writes one self-contained page: the verdicts, and per column a
+    histogram of both versions as inline SVG; a real Chromium draws it, fetching nothing."""
+    import time
+
+    from test_plots_browser import CHROMIUM, check_page
+
+    v1, _, v3 = _versions(repo)
+    out = tmp_path / "drift.html"
+    res = run_cli("drift", "data.csv", v1, v3, "--html", str(out), "-q")
+    assert res.code == 0, res.err
+    page = out.read_text()
+    assert "http://" not in page.replace("http://www.w3.org/2000/svg", "")
+    assert "<script" not in page and page.count("<svg") == 6
+    assert "Dataset: DRIFT" in page and "<td>amount</td>" in page
+    if CHROMIUM is None:
+        pytest.skip("chromium is not on PATH")
+    browser = request.getfixturevalue("chromium_browser")
+    browser.deadline = time.monotonic() + 50
+    report = check_page(browser, out)
+    assert report.problems == []
+    headings = [p["heading"] for p in report.plots]
+    kinds = {"amount": "num", "colour": "cat", "flag": "num", "level": "num", "answer": "cat"}
+    assert headings == [f"{c} ({k})" for c, k in {**kinds, "ratio": "num"}.items()]
+    for plot in report.plots:
+        assert [s["rev"].split(":")[0] for s in plot["series"]] == [v1, v3]
+        assert all(s["marks"] > 0 for s in plot["series"])

@@ -3,9 +3,10 @@ in gitml/monitor/, which needs the `drift` extra: pyarrow, scipy)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from gitml.errors import BadInputError
+from gitml.errors import BadInputError, GitmlError
 from gitml.repo import Repo
 
 if TYPE_CHECKING:
@@ -41,3 +42,58 @@ def write_html(result: DriftResult, repo: Repo, out: str) -> None:
     from gitml.monitor.page import write
 
     write(result, repo, out)
+
+
+@dataclass(frozen=True)
+class DriftSection:
+    """`gitml report`'s drift section: one comparison per changed tracked table."""
+
+    note: str | None  # why there is no comparison at all (the extra is not installed)
+    results: tuple[DriftResult, ...]
+    problems: tuple[tuple[str, str], ...]  # (path, why it was not compared)
+
+    def to_json(self) -> dict[str, Any]:
+        from gitml.monitor.report import finite
+
+        return {
+            "note": self.note,
+            "tables": [finite(r.to_json()) for r in self.results],
+            "not_compared": [{"path": p, "why": why} for p, why in self.problems],
+        }
+
+    def to_markdown(self) -> str:
+        if self.note:
+            return f"_{self.note}_"
+        if not self.results and not self.problems:
+            return "_No tracked table changed._"
+        from gitml.monitor import report
+
+        parts = [
+            report.markdown(f"`{r.path}`", r.columns, r.verdict, level="####") for r in self.results
+        ]
+        parts += [f"- `{path}`: not compared: {why}" for path, why in self.problems]
+        return "\n\n".join(parts)
+
+
+def changed_tables(repo: Repo, base: str, paths: list[str]) -> DriftSection:
+    """Drift of each tracked table (by suffix) in `paths` between `base` and the workspace."""
+    from gitml.monitor.read import TABLE_SUFFIXES
+
+    tables = [p for p in paths if p.lower().endswith(TABLE_SUFFIXES)]
+    if not tables:
+        return DriftSection(None, (), ())
+    lacking = missing_extra()
+    if lacking is not None:
+        return DriftSection(
+            f"Data drift not computed: {lacking} is missing ({EXTRA_HINT}).", (), ()
+        )
+    from gitml.monitor import run
+    from gitml.revfiles import WORKSPACE
+
+    results, problems = [], []
+    for rel in tables:
+        try:
+            results.append(run.drift(repo, rel, base, WORKSPACE, None, run.Options()))
+        except GitmlError as e:
+            problems.append((rel, str(e)))
+    return DriftSection(None, tuple(results), tuple(problems))
