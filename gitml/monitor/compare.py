@@ -47,41 +47,44 @@ def compare_summaries(
     where: tuple[str, str],
 ) -> list[ColumnDrift]:
     """One ColumnDrift per name in `names` (each present on both sides)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(4) as pool:  # numpy's sorts and searches run without the GIL
+        return list(pool.map(lambda n: _column(n, ref[n], cur[n], method, threshold, where), names))
+
+
+def _column(
+    name: str, a: Any, b: Any, method: str, threshold: float | None, where: tuple[str, str]
+) -> ColumnDrift:
     from gitml.monitor import stats
 
-    out = []
-    for name in names:
-        a, b = ref[name], cur[name]
-        if a.kind != b.kind:
-            raise BadInputError(
-                f"column {name!r} is {_kind_word(a.kind)} in {where[0]} but"
-                f" {_kind_word(b.kind)} in {where[1]}"
-            )
-        sa, sb = stats.sample(a), stats.sample(b)
-        for s, side in ((sa, where[0]), (sb, where[1])):
-            if s.n == 0:
-                raise BadInputError(f"column {name!r} has no values in {side}")
-        chosen = stats.default_method(sa, sb) if method == AUTO else method
-        if chosen in stats.NUMERIC_ONLY and a.kind != "num":
-            raise BadInputError(f"--method {chosen}: column {name!r} is not numeric")
-        outcome = stats.run(chosen, sa, sb)
-        limit = stats.DEFAULT_THRESHOLD[chosen] if threshold is None else threshold
-        out.append(
-            ColumnDrift(
-                column=name,
-                kind=a.kind,
-                method=chosen,
-                statistic=outcome.statistic,
-                p_value=outcome.p_value,
-                threshold=limit,
-                rows_a=sa.n,
-                rows_b=sb.n,
-                missing_a=a.rows - sa.n,
-                missing_b=b.rows - sb.n,
-                drifted=stats.drifted(chosen, outcome.score, limit),
-            )
+    if a.kind != b.kind:
+        raise BadInputError(
+            f"column {name!r} is {_kind_word(a.kind)} in {where[0]} but"
+            f" {_kind_word(b.kind)} in {where[1]}"
         )
-    return out
+    sa, sb = stats.sample(a), stats.sample(b)
+    for s, side in ((sa, where[0]), (sb, where[1])):
+        if s.n == 0:
+            raise BadInputError(f"column {name!r} has no values in {side}")
+    chosen = stats.default_method(sa, sb) if method == AUTO else method
+    if chosen in stats.NUMERIC_ONLY and a.kind != "num":
+        raise BadInputError(f"--method {chosen}: column {name!r} is not numeric")
+    outcome = stats.run(chosen, sa, sb)
+    limit = stats.DEFAULT_THRESHOLD[chosen] if threshold is None else threshold
+    return ColumnDrift(
+        column=name,
+        kind=a.kind,
+        method=chosen,
+        statistic=outcome.statistic,
+        p_value=outcome.p_value,
+        threshold=limit,
+        rows_a=sa.n,
+        rows_b=sb.n,
+        missing_a=a.rows - sa.n,
+        missing_b=b.rows - sb.n,
+        drifted=stats.drifted(chosen, outcome.score, limit),
+    )
 
 
 def _kind_word(kind: str) -> str:
