@@ -200,3 +200,20 @@ def missing_on(remote: RemoteStore, oids: Iterable[str]) -> set[str]:
     except Exception as e:
         raise RemoteError(remote.name, e) from e
     return {oid for oid, present in flags.items() if not present}
+
+
+def read_url(url: str) -> bytes:
+    """The bytes of one file named by an fsspec URL (`s3://bucket/key`, `file:///...`)."""
+    import fsspec
+
+    shown = remoteurl.redact_text(url)
+    try:
+        with fsspec.open(url, "rb") as f:
+            data: bytes = f.read()
+            return data
+    except FileNotFoundError:
+        raise BadInputError(f"{shown}: no such file") from None
+    except (ImportError, ValueError) as e:
+        raise BadInputError(f"{shown}: cannot open it: {e}") from None
+    except OSError as e:
+        raise GitmlError(f"{shown}: cannot read it: {e}") from None

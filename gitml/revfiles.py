@@ -57,6 +57,18 @@ class RevisionReader:
             return None
         return self.repo.cache.read_verified(info.digest)
 
+    def git_bytes(self, rel: str) -> bytes | None:
+        """`rel`'s bytes when Git holds it at this revision (not the workspace)."""
+        if self.unborn or self.sha is None:
+            return None
+        return _read_git(self.repo.root, self.sha, rel)
+
+    def cached_output(self, rel: str) -> HashInfo | None:
+        """The hash a pointer or gitml.lock gives `rel` at this revision (not the workspace)."""
+        if self.unborn or self.sha is None:
+            return None
+        return self._cached_outputs().get(rel)
+
     def _cached_outputs(self) -> dict[str, HashInfo]:
         if self._outs is None:
             self._outs = _outputs_at(self.repo, self.sha or "")

@@ -257,6 +257,7 @@ def _traceback_if_verbose(meta: dict[str, Any]) -> None:
 
 
 from gitml.cli import data as _data  # noqa: E402  (registers the commands on `cli`)
+from gitml.cli import drift as _drift  # noqa: E402, F401
 from gitml.cli import exp as _exp  # noqa: E402, F401
 from gitml.cli import gc as _gc  # noqa: E402, F401
 from gitml.cli import hooks as _hooks  # noqa: E402, F401

@@ -5,12 +5,13 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gitml import render, scm
 from gitml.commands.diff import DiffResult as DataDiff
 from gitml.commands.diff import diff
+from gitml.commands.drift import DriftSection, changed_tables
 from gitml.commands.metrics import metrics_diff, params_diff
 from gitml.commands.status import stale_stages
 from gitml.errors import BadInputError
@@ -31,6 +32,7 @@ class Report:
     data: DataDiff
     stale: tuple[tuple[str, tuple[str, ...]], ...]
     dag: str  # mermaid
+    drift: DriftSection = field(default_factory=lambda: DriftSection(None, (), ()))
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -40,6 +42,7 @@ class Report:
             "data": self.data.to_json(),
             "stale": {name: list(why) for name, why in self.stale},
             "dag": self.dag,
+            "drift": self.drift.to_json(),
         }
 
 
@@ -58,14 +61,16 @@ def build_report(repo: Repo, base: str | None) -> Report:
     from gitml.commands.dag import render_dag
 
     sha, name = resolve_base(repo, base)
+    data = diff(repo, sha, WORKSPACE)
     return Report(
         base=sha,
         base_name=name,
         metrics=metrics_diff(repo, sha, WORKSPACE, all_rows=True).rows,
         params=params_diff(repo, sha, WORKSPACE).rows,
-        data=diff(repo, sha, WORKSPACE),
+        data=data,
         stale=stale_stages(repo, ()),
         dag=render_dag(repo, None, "mermaid"),
+        drift=changed_tables(repo, sha, [c.path for c in data.modified]),
     )
 
 
@@ -89,6 +94,8 @@ def to_markdown(report: Report, precision: int, *, failures: Sequence[str] = ())
     )
     parts.append("### Data")
     parts.append(_data_section(report.data))
+    parts.append("### Data drift")
+    parts.append(report.drift.to_markdown())
     parts.append("### Stale stages")
     parts.append(
         "\n".join(f"- **{n}**: {'; '.join(why)}" for n, why in report.stale)

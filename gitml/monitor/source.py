@@ -1,0 +1,73 @@
+"""Where one side of a drift comparison comes from: a tracked table at a Git revision (read
+from the cache through the pointer or gitml.lock there, or from Git), the workspace, or a file
+outside the repository (`--against`). Each side is named by its content digest."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from gitml.errors import BadInputError, MissingObjectError
+from gitml.hashing import hash_bytes, hash_file
+from gitml.paths import check_real_inside
+from gitml.repo import Repo
+from gitml.revfiles import WORKSPACE, RevisionReader
+
+
+@dataclass(frozen=True)
+class Source:
+    label: str  # a revision name, "workspace", or the --against path
+    shown: str  # for messages: "data.csv at HEAD"
+    digest: str
+    path: str | None  # a file to read, or
+    data: bytes | None  # its bytes (a table committed to Git)
+
+
+def at_revision(repo: Repo, rel: str, rev: str) -> Source:
+    if rev == WORKSPACE:
+        return _workspace(repo, rel)
+    reader = RevisionReader(repo, rev)
+    shown = f"{rel} at {rev}"
+    data = reader.git_bytes(rel)
+    if data is not None:
+        return Source(rev, shown, hash_bytes(data), None, data)
+    info = reader.cached_output(rel)
+    if info is None:
+        raise BadInputError(f"{rel}: not tracked at {rev}")
+    if info.is_dir:
+        raise BadInputError(f"{rel}: a folder at {rev}, not a table")
+    return Source(rev, shown, info.digest, repo.cache.path(info.digest), None)
+
+
+def check_readable(src: Source) -> None:
+    """Before reading a side: its data must be here (a revision's may not be in the cache)."""
+    if src.data is None and src.path is not None and not os.path.exists(src.path):
+        raise MissingObjectError(
+            f"{src.shown}: its data ({src.digest[:12]}) is not in the cache",
+            hint="run `gitml pull` or `gitml fetch` first",
+        )
+
+
+def _workspace(repo: Repo, rel: str) -> Source:
+    from gitml.statcache import stat_key
+    from gitml.workspace import FileStat, Hasher
+
+    path = repo.abspath(rel)
+    check_real_inside(repo.root, path, what=rel)
+    if not os.path.isfile(path):
+        raise BadInputError(f"{rel}: no such file in the workspace")
+    hasher = Hasher(repo.root, repo.state, repo.ignore)
+    digest = hasher.hash_files([FileStat(rel, path, stat_key(os.stat(path)))])[path]
+    return Source(WORKSPACE, f"{rel} in the workspace", digest, path, None)
+
+
+def against(path: str) -> Source:
+    """A file outside Git: a local path, or an fsspec URL (s3://..., read once into memory)."""
+    if "://" in path:
+        from gitml.remote import read_url
+
+        data = read_url(path)
+        return Source(path, path, hash_bytes(data), None, data)
+    if not os.path.isfile(path):
+        raise BadInputError(f"{path}: no such file")
+    return Source(path, path, hash_file(path)[0], path, None)
