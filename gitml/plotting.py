@@ -11,10 +11,10 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from gitml.plotdata import Template, Value, label
+from gitml.record import dataclass
 
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#59a14f", "#b07aa1",
            "#76b7b2", "#edc948", "#ff9da7", "#9c755f", "#bab0ac")  # fmt: skip
@@ -219,7 +219,7 @@ def _bar_svg(chart: Chart) -> str:
             rects.append(
                 f'<rect x="{_n(left)}" y="{_n(top)}" width="{_n(bar)}"'
                 f' height="{_n(bottom - top)}">'
-                f'<title>{esc(f"{s.shown}: {label(y)}")}</title></rect>'
+                f"<title>{esc(f'{s.shown}: {label(y)}')}</title></rect>"
             )
         out.append(f'<g class="series" fill="{s.color}">{"".join(rects)}</g>')
     return "\n".join([*out, *_legend(chart.series), "</svg>"])

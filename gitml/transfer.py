@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
 
 from gitml import remoteurl
 from gitml.errors import GitmlError
+from gitml.record import dataclass, field
 
 
 @dataclass
@@ -106,4 +106,3 @@ def _describe(error: BaseException) -> str:
     if isinstance(error, GitmlError):
         return remoteurl.redact_text(error.message)
     return remoteurl.redact_text(f"{type(error).__name__}: {error}")
-

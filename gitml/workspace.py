@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import os
 import stat
+from collections import namedtuple
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import NamedTuple
 
 from gitml.atomic import MARKER, is_tmp, name_tag, remove_leftover, tmp_tag
 from gitml.errors import BadInputError, UnsafePathError
@@ -14,17 +13,24 @@ from gitml.hashing import HashInfo, hash_bytes, hash_file
 from gitml.ignore import IgnoreRules
 from gitml.odb import ObjectStore
 from gitml.paths import check_real_inside, check_utf8_names, is_within
+from gitml.record import dataclass
 from gitml.statcache import RACY_WINDOW_NS, StatCache, StatKey, now_ns, stat_key
 from gitml.tree import Tree, TreeEntry
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NamedTuple
+
+    class FileStat(NamedTuple):
+        rel: str  # relative to the walked directory, POSIX
+        abspath: str
+        key: StatKey
+
+else:
+    FileStat = namedtuple("FileStat", ["rel", "abspath", "key"])  # no `typing` import (~4 ms)
+
 Progress = Callable[[int], None]
 _CHUNK_FILES = 128
-
-
-class FileStat(NamedTuple):
-    rel: str  # relative to the walked directory, POSIX
-    abspath: str
-    key: StatKey
 
 
 @dataclass(frozen=True)
@@ -44,9 +50,7 @@ def _fingerprint(files: Sequence[FileStat], started_ns: int) -> str | None:
     limit = started_ns - RACY_WINDOW_NS
     if any(f.key[1] >= limit for f in files):
         return None
-    text = "\n".join(
-        f"{f.rel}\0{f.key[0]}\0{f.key[1]}\0{f.key[2]}\0{f.key[3]}" for f in files
-    )
+    text = "\n".join(f"{f.rel}\0{f.key[0]}\0{f.key[1]}\0{f.key[2]}\0{f.key[3]}" for f in files)
     return hash_bytes(text.encode("utf-8", "surrogateescape"))
 
 

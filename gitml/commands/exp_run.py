@@ -8,7 +8,6 @@ import os
 import subprocess
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from gitml import atomic
@@ -19,6 +18,7 @@ from gitml.experiments.queue import QueueEntry
 from gitml.experiments.refs import ExpRef
 from gitml.experiments.run import plan, queue_all
 from gitml.pipeline.execute import run_subprocess
+from gitml.record import dataclass, field
 from gitml.repo import Repo
 
 
@@ -71,8 +71,9 @@ def exp_run(
         atomic.write_bytes(repo.abspath(rel), data)
     runner = functools.partial(run_subprocess, env={"GITML_EXP_NAME": exp_name})
     # GitPython (~40-80 ms to import) loads while the stages run: recording costs less after
-    threading.Thread(target=importlib.import_module, args=("gitml.gitobjects",),
-                     daemon=True).start()
+    threading.Thread(
+        target=importlib.import_module, args=("gitml.gitobjects",), daemon=True
+    ).start()
     result.repro = repro(repo, targets, options=options, runner=runner, on_event=on_event)
     if result.repro.ok:
         from gitml.experiments.record import record
@@ -83,7 +84,11 @@ def exp_run(
 
 
 def reproduce_in_worktree(
-    wt: str, entry: QueueEntry, log: BinaryIO, on_pgid: Callable[[int], None], *,
+    wt: str,
+    entry: QueueEntry,
+    log: BinaryIO,
+    on_pgid: Callable[[int], None],
+    *,
     options: Options = Options(),  # noqa: B008  (frozen: one shared default is safe)
 ) -> None:
     """`gitml checkout` then `gitml repro` in a queued run's worktree, in this process (a
@@ -102,8 +107,14 @@ def reproduce_in_worktree(
 
     def runner(cmd: str, cwd: str, capture: bool) -> tuple[int, str]:
         proc = subprocess.Popen(
-            cmd, shell=True, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log,
-            stderr=subprocess.STDOUT, start_new_session=True,
+            cmd,
+            shell=True,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         on_pgid(proc.pid)
         return proc.wait(), ""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from gitml import gitrefs
 from gitml.commands.commit import commit
@@ -13,6 +12,7 @@ from gitml.experiments import changes
 from gitml.experiments.record import record
 from gitml.experiments.refs import ExpRef, check_name, ref_for
 from gitml.experiments.run import baseline_of, taken_names
+from gitml.record import dataclass
 from gitml.repo import Repo
 
 
@@ -42,9 +42,7 @@ def exp_save(
         name = new_name(taken)
     check_name(name)
     if name in taken and not force:
-        raise BadInputError(
-            f"experiment '{name}' already exists", hint="use -f to replace it"
-        )
+        raise BadInputError(f"experiment '{name}' already exists", hint="use -f to replace it")
     untracked = changes.untracked_files(repo.root)
     for rel in include_untracked:
         if rel not in untracked and not any(u.startswith(rel.rstrip("/") + "/") for u in untracked):
@@ -52,8 +50,12 @@ def exp_save(
     commit(repo, targets, force=True)
     found = changes.workspace(repo.root, untracked=False)
     untracked = changes.untracked_files(repo.root)
-    wanted = [u for u in untracked if u == LOCK_FILE_NAME or any(
-        u == rel or u.startswith(rel.rstrip("/") + "/") for rel in include_untracked)]
+    wanted = [
+        u
+        for u in untracked
+        if u == LOCK_FILE_NAME
+        or any(u == rel or u.startswith(rel.rstrip("/") + "/") for rel in include_untracked)
+    ]
     found.update(changes.of_paths(repo.root, wanted))
     if force and gitrefs.exists(repo.root, ref_for(baseline, name)):
         gitrefs.delete(repo.root, ref_for(baseline, name))

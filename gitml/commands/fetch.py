@@ -4,7 +4,6 @@ before it lands in the cache; pull then checks out."""
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 
 from gitml import used
 from gitml.commands.checkout import CheckoutResult, checkout
@@ -20,6 +19,7 @@ from gitml.commands.sync import (
 from gitml.errors import GitmlError
 from gitml.odb import SMALL_FILE
 from gitml.pipeline.runcache import RunCache
+from gitml.record import dataclass
 from gitml.remote import RemoteStore, open_remote
 from gitml.repo import Repo
 from gitml.transfer import TransferResult
@@ -29,6 +29,7 @@ from gitml.transfer import TransferResult
 class PullResult:
     fetch: SyncResult
     checkout: CheckoutResult | None
+
 
 def fetch(
     repo: Repo,
@@ -47,6 +48,7 @@ def fetch(
     store = open_remote(repo.root, repo.config, remote)
     with repo.cache_lock(shared=True):  # gc waits: our temp files and new objects stay
         return _fetch(repo, store, scope, jobs, progress, total, outs, runs)
+
 
 def _fetch(
     repo: Repo,
@@ -96,6 +98,7 @@ def _fetch(
     transfer_runs(store, wanted - runs.list_keys(), runs.write_raw, store.read_run)
     return SyncResult(store.name, rest, missing=gone)
 
+
 def pull(
     repo: Repo,
     scope: used.Scope,
@@ -110,6 +113,7 @@ def pull(
     fetched = fetch(repo, scope, remote=remote, jobs=jobs, progress=progress, total=total)
     result = checkout(repo, scope.targets, force=force)
     return PullResult(fetched, result)
+
 
 def _receive_batch(
     repo: Repo, store: RemoteStore, batch: list[str]
@@ -131,9 +135,11 @@ def _receive_batch(
             outcome.append((oid, data))
     return outcome
 
+
 def missing_why(remote: str) -> str:
     """Why an object was not fetched: the remote does not have it."""
     return f"missing on remote '{remote}'"
+
 
 def _receive(repo: Repo, store: RemoteStore, oid: str, size: int) -> None:
     """Download `oid` (in memory when small, else to a temp file) and verify it."""

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from gitml import scm
 from gitml.constants import GITML_DIR, LOCK_FILE_NAME, PIPELINE_FILE, POINTER_SUFFIX
+from gitml.record import dataclass
+
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from gitml.commands.checkout import CheckoutResult
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from gitml.repo import Repo
     from gitml.repolock import OnWait
     from gitml.workspace import Hasher
+
 
 def gitml_root(start: str | None = None) -> str | None:
     """The work tree containing `start` if it is set up for gitml, else None."""

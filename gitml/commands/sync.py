@@ -4,12 +4,12 @@ on remotes, and running transfers on a remote's threads."""
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
 
 from gitml import used
 from gitml.errors import GitmlError
 from gitml.pipeline.lock import StageLock
 from gitml.pipeline.runcache import RunCache
+from gitml.record import dataclass
 from gitml.remote import RemoteError, RemoteStore
 from gitml.repo import Repo
 from gitml.transfer import TransferResult, transfer, transfer_batches
@@ -30,10 +30,12 @@ class SyncResult:
     def ok(self) -> bool:
         return self.transfer.ok and not self.not_local
 
+
 def record_objects(repo: Repo, records: dict[str, StageLock]) -> used.Needed:
     """The objects of the outs the run records name (those whose data is in the cache)."""
     outs = [(e.path, e.hash_info) for rec in records.values() for e in rec.outs]
     return used.expand(repo, [o for o in outs if repo.cache.exists(o[1].digest)])
+
 
 def run_batched(
     store: RemoteStore,
@@ -52,6 +54,7 @@ def run_batched(
     except Exception as e:
         raise RemoteError(store.name, e) from e
 
+
 def local_records(runs: RunCache, keys: Collection[str] | None = None) -> dict[str, StageLock]:
     """The sound local run records (only those of `keys`, when given)."""
     records = {}
@@ -61,11 +64,13 @@ def local_records(runs: RunCache, keys: Collection[str] | None = None) -> dict[s
             records[key] = record
     return records
 
+
 def remote_runs(store: RemoteStore) -> set[str]:
     try:
         return store.list_runs()
     except Exception as e:
         raise RemoteError(store.name, e) from e
+
 
 def transfer_runs(
     store: RemoteStore,
@@ -82,6 +87,7 @@ def transfer_runs(
                 continue
     except Exception as e:
         raise RemoteError(store.name, e) from e
+
 
 def run_transfer(
     store: RemoteStore,

@@ -6,16 +6,22 @@ import posixpath
 import re
 import string
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Literal
 
 from gitml import schema
 from gitml.constants import PIPELINE_FILE
 from gitml.errors import BadInputError
 from gitml.paths import check_relpath
 from gitml.pipeline.params import DEFAULT_PARAMS
+from gitml.record import dataclass, field
 
-OutKind = Literal["out", "metric", "plot"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Literal
+
+    OutKind = Literal["out", "metric", "plot"]
+else:
+    OutKind = str
+
 ANNOTATIONS = ("desc", "type", "labels", "meta")  # DVC's on outs, metrics and plots
 
 # DVC takes any non-empty string as a stage name in dvc.yaml (`1-prepare`, `prepare.v2`), but
@@ -75,9 +81,7 @@ class Stage:
         return self.name if self.file == PIPELINE_FILE else self.name[len(self.file) + 1 :]
 
 
-def build_stage(
-    name: str, data: dict[str, Any], *, where: str, file: str = PIPELINE_FILE
-) -> Stage:
+def build_stage(name: str, data: dict[str, Any], *, where: str, file: str = PIPELINE_FILE) -> Stage:
     """A Stage from one expanded, schema-checked stage definition of pipeline `file`: its
     paths (wdir, deps, params, outs) are relative to the file's folder, made repo-relative."""
     label = f"{where}: stage '{name}'"
