@@ -41,9 +41,7 @@ def delete(root: str, ref: str, *, old: str | None = None) -> None:
 
 def exists(root: str, ref: str) -> bool:
     proc = subprocess.run(
-        ["git", "show-ref", "--verify", "--quiet", ref],
-        cwd=root,
-        check=False,
+        ["git", "show-ref", "--verify", "--quiet", ref], cwd=root, check=False,
         stdin=subprocess.DEVNULL,
     )
     return proc.returncode == 0
@@ -67,9 +65,7 @@ def valid_component(name: str) -> bool:
     if any(ord(c) < 32 or c == "\x7f" for c in name):
         return False
     proc = subprocess.run(
-        ["git", "check-ref-format", f"refs/exps/{name}"],
-        check=False,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
+        ["git", "check-ref-format", f"refs/exps/{name}"], check=False,
+        stdin=subprocess.DEVNULL, capture_output=True,
     )
     return proc.returncode == 0

@@ -69,6 +69,8 @@ def is_within(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
+
+
 def check_real_inside(root: str, abspath: str, *, what: str) -> str:
     """The real path of `abspath`; refuses one that resolves (through symlinks) outside
     the real `root` or into its .git or .gitml."""

@@ -219,7 +219,7 @@ def _bar_svg(chart: Chart) -> str:
             rects.append(
                 f'<rect x="{_n(left)}" y="{_n(top)}" width="{_n(bar)}"'
                 f' height="{_n(bottom - top)}">'
-                f"<title>{esc(f'{s.shown}: {label(y)}')}</title></rect>"
+                f'<title>{esc(f"{s.shown}: {label(y)}")}</title></rect>'
             )
         out.append(f'<g class="series" fill="{s.color}">{"".join(rects)}</g>')
     return "\n".join([*out, *_legend(chart.series), "</svg>"])

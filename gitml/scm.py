@@ -328,3 +328,4 @@ def read_blobs(root: str, shas: list[str]) -> dict[str, bytes]:
         blobs[sha] = out[pos : pos + size]
         pos += size + 1
     return blobs
+

@@ -106,3 +106,4 @@ def _describe(error: BaseException) -> str:
     if isinstance(error, GitmlError):
         return remoteurl.redact_text(error.message)
     return remoteurl.redact_text(f"{type(error).__name__}: {error}")
+

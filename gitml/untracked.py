@@ -63,7 +63,8 @@ def drop(repo: Repo, hasher: Hasher, before: Sequence[Output]) -> Dropped:
     gone = [
         (rel, info)
         for rel, info in dict(before).items()
-        if not any(_overlaps(rel, cur) for cur in still) and os.path.lexists(repo.abspath(rel))
+        if not any(_overlaps(rel, cur) for cur in still)
+        and os.path.lexists(repo.abspath(rel))
     ]
     if not gone:
         return Dropped()

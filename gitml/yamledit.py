@@ -93,7 +93,7 @@ def _commented(value: Any) -> Any:
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
     if isinstance(value, CommentedMap | CommentedSeq):
-        for key, item in value.items() if isinstance(value, dict) else enumerate(value):
+        for key, item in (value.items() if isinstance(value, dict) else enumerate(value)):
             value[key] = _commented(item)
         return value
     if isinstance(value, dict):

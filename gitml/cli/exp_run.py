@@ -19,25 +19,14 @@ if TYPE_CHECKING:
 
 @exp.command("run")
 @click.argument("targets", nargs=-1)
-@click.option(
-    "-S",
-    "--set-param",
-    "set_params",
-    multiple=True,
-    metavar="[FILE:]KEY=VALUE",
-    help="Set a param (a comma list makes a grid, queued); +KEY adds, ~KEY drops.",
-)
+@click.option("-S", "--set-param", "set_params", multiple=True, metavar="[FILE:]KEY=VALUE",
+              help="Set a param (a comma list makes a grid, queued); +KEY adds, ~KEY drops.")
 @click.option("-n", "--name", default=None, help="The experiment's name (a grid: NAME-<n>).")
 @click.option("-m", "--message", default="", help="The experiment commit's message.")
 @click.option("--queue", is_flag=True, help="Queue the experiment instead of running it.")
 @click.option("--run-all", is_flag=True, help="Run every queued experiment.")
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(1, 64),
-    default=1,
-    help="With --run-all: experiments at once.",
-)
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1,
+              help="With --run-all: experiments at once.")
 @click.option("-f", "--force", is_flag=True, help="Run even stages that did not change.")
 @click.option("--no-run-cache", is_flag=True, help="Never restore outs from earlier runs.")
 @verbosity
@@ -76,33 +65,20 @@ def run(
         elif what == "done":
             say(f"Ran experiment '{entry.name}'")
         else:
-            click.echo(
-                f"error: experiment '{entry.name}' failed (see 'gitml exp queue "
-                f"logs {entry.name}')",
-                err=True,
-            )
+            click.echo(f"error: experiment '{entry.name}' failed (see 'gitml exp queue "
+                       f"logs {entry.name}')", err=True)
 
     options = Options(force=force, run_cache=not no_run_cache)
     result = exp_run(
-        repo_here(),
-        targets,
-        set_params=set_params,
-        name=name,
-        message=message,
-        queue=queue,
-        run_all=run_all,
-        jobs=jobs,
-        options=options,
-        on_event=show,
+        repo_here(), targets, set_params=set_params, name=name, message=message,
+        queue=queue, run_all=run_all, jobs=jobs, options=options, on_event=show,
         on_queue_event=show_queue,
     )
     for entry in result.queued:
         say(f"Queued experiment '{entry.name}' for future execution.")
     if result.experiment is not None:
-        say(
-            f"Ran experiment '{result.experiment.name}' ({result.experiment.sha[:7]}); "
-            "its results are in the workspace."
-        )
+        say(f"Ran experiment '{result.experiment.name}' ({result.experiment.sha[:7]}); "
+            "its results are in the workspace.")
     if not result.ok:
         raise Exit(EXIT_ERROR)
 
@@ -112,39 +88,21 @@ def run(
 @click.option("-n", "--name", default=None, help="The experiment's name.")
 @click.option("-m", "--message", default="", help="The experiment commit's message.")
 @click.option("-f", "--force", is_flag=True, help="Replace an experiment of that name.")
-@click.option(
-    "-I",
-    "--include-untracked",
-    multiple=True,
-    metavar="PATH",
-    help="Include this untracked file (or folder) too.",
-)
+@click.option("-I", "--include-untracked", multiple=True, metavar="PATH",
+              help="Include this untracked file (or folder) too.")
 @verbosity
 def save(
-    targets: tuple[str, ...],
-    name: str | None,
-    message: str,
-    force: bool,
+    targets: tuple[str, ...], name: str | None, message: str, force: bool,
     include_untracked: tuple[str, ...],
 ) -> None:
     """Record the workspace as an experiment of HEAD, running nothing."""
     from gitml.commands.exp_save import exp_save
 
-    result = exp_save(
-        repo_here(),
-        targets,
-        name=name,
-        message=message,
-        force=force,
-        include_untracked=include_untracked,
-    )
+    result = exp_save(repo_here(), targets, name=name, message=message, force=force,
+                      include_untracked=include_untracked)
     if result.left_out:
-        warn(
-            (
-                "untracked files not included (add them with -I PATH): "
-                + ", ".join(result.left_out[:10]),
-            )
-        )
+        warn(("untracked files not included (add them with -I PATH): "
+              + ", ".join(result.left_out[:10]),))
     say(f"Experiment has been saved as: {result.experiment.name}")
 
 
@@ -165,22 +123,10 @@ def queue_list(as_json: bool = False) -> None:
 
     found = listing(repo_here())
     if as_json:
-        click.echo(
-            render.to_json(
-                [
-                    {
-                        "id": e.id,
-                        "name": e.name,
-                        "baseline": e.baseline,
-                        "state": e.state,
-                        "rev": e.sha,
-                        "time": e.time,
-                        "message": e.message,
-                    }
-                    for e in found
-                ]
-            )
-        )
+        click.echo(render.to_json([
+            {"id": e.id, "name": e.name, "baseline": e.baseline, "state": e.state,
+             "rev": e.sha, "time": e.time, "message": e.message} for e in found
+        ]))
         return
     for e in found:
         when = datetime.datetime.fromtimestamp(e.time).strftime("%Y-%m-%d %H:%M:%S")

@@ -17,22 +17,17 @@ F = Callable[..., Any]
 def _selection(verb: str, default: str) -> Callable[[F], F]:
     def add(f: F) -> F:
         f = click.option(
-            "-n",
-            "--num",
-            type=int,
-            default=1,
-            show_default=True,
+            "-n", "--num", type=int, default=1, show_default=True,
             help=f"{verb} experiments of the last NUM first-parent commits from --rev"
             " (negative: all).",
         )(f)
         f = click.option(
-            "--rev",
-            "revs",
-            multiple=True,
-            metavar="COMMIT",
+            "--rev", "revs", multiple=True, metavar="COMMIT",
             help=f"{verb} experiments whose baseline is COMMIT{default} (repeatable).",
         )(f)
-        f = click.option("-A", "--all-commits", is_flag=True, help=f"{verb} every experiment.")(f)
+        f = click.option(
+            "-A", "--all-commits", is_flag=True, help=f"{verb} every experiment."
+        )(f)
         return f
 
     return add
@@ -51,20 +46,15 @@ def _sharing(verb: str, side: str) -> Callable[[F], F]:
             "-r", "--remote", help="gitml remote for the data (default: core.remote)."
         )(f)
         f = click.option(
-            "--run-cache",
-            is_flag=True,
+            "--run-cache", is_flag=True,
             help=f"{verb} every run record, not only those of the experiments' stages.",
         )(f)
         f = click.option(
-            "--no-cache",
-            "no_cache",
-            is_flag=True,
+            "--no-cache", "no_cache", is_flag=True,
             help=f"{verb} only the refs, not the data and run records.",
         )(f)
         f = click.option(
-            "-f",
-            "--force",
-            is_flag=True,
+            "-f", "--force", is_flag=True,
             help=f"Replace an experiment of the same name {side}.",
         )(f)
         return f
@@ -81,11 +71,9 @@ def exp_apply(name: str) -> None:
     from gitml.commands.exp_apply import exp_apply as run
 
     result = run(repo_here(), name)
-    say(
-        f"Changes for experiment '{result.exp.name}' have been applied to your workspace"
+    say(f"Changes for experiment '{result.exp.name}' have been applied to your workspace"
         f" ({len(result.written)} written, {len(result.deleted)} deleted,"
-        f" {result.data_written} data files checked out)."
-    )
+        f" {result.data_written} data files checked out).")
 
 
 @exp.command("branch")
@@ -106,21 +94,12 @@ def exp_branch(name: str, branch: str | None) -> None:
 @_selection("Remove", "")
 @click.option("--queue", is_flag=True, help="Remove every queued (not running) experiment.")
 @click.option("--keep", is_flag=True, help="Keep the selected experiments, remove the others.")
-@click.option(
-    "-g",
-    "--git-remote",
-    metavar="GIT_REMOTE",
-    help="Remove them from this Git remote (name or URL) instead.",
-)
+@click.option("-g", "--git-remote", metavar="GIT_REMOTE",
+              help="Remove them from this Git remote (name or URL) instead.")
 @verbosity
 def exp_remove(
-    names: tuple[str, ...],
-    revs: tuple[str, ...],
-    num: int,
-    all_commits: bool,
-    queue: bool,
-    keep: bool,
-    git_remote: str | None,
+    names: tuple[str, ...], revs: tuple[str, ...], num: int, all_commits: bool, queue: bool,
+    keep: bool, git_remote: str | None,
 ) -> None:
     """Remove experiments: NAMEs, or those of --rev, -A, --queue."""
     from gitml.commands.exp_remove import exp_remove as run
@@ -145,15 +124,8 @@ def exp_push(git_remote: str, names: tuple[str, ...], **kw: Any) -> None:
 
     sel = _sel(names, kw.pop("revs"), kw.pop("num"), kw.pop("all_commits"))
     with progress_bar("Pushing", unit="object") as bar:
-        result = run(
-            repo_here(),
-            git_remote,
-            sel,
-            cache=not kw.pop("no_cache"),
-            progress=bar,
-            total=totals(bar),
-            **kw,
-        )
+        result = run(repo_here(), git_remote, sel, cache=not kw.pop("no_cache"), progress=bar,
+                     total=totals(bar), **kw)
     _report(result, "Pushed", "to", git_remote, "pushed")
 
 
@@ -170,15 +142,8 @@ def exp_pull(git_remote: str, names: tuple[str, ...], **kw: Any) -> None:
 
     sel = _sel(names, kw.pop("revs"), kw.pop("num"), kw.pop("all_commits"))
     with progress_bar("Pulling", unit="object") as bar:
-        result = run(
-            repo_here(),
-            git_remote,
-            sel,
-            cache=not kw.pop("no_cache"),
-            progress=bar,
-            total=totals(bar),
-            **kw,
-        )
+        result = run(repo_here(), git_remote, sel, cache=not kw.pop("no_cache"), progress=bar,
+                     total=totals(bar), **kw)
     _report(result, "Pulled", "from", git_remote, "fetched")
 
 
@@ -205,7 +170,6 @@ def _report(result: Any, verb: str, way: str, git_remote: str, moved: str) -> No
         )
     if data.not_local:
         path, oid = data.not_local[0]
-        click.echo(
-            f"error: {path} ({oid}) is not in the cache; not pushed, and no ref pushed", err=True
-        )
+        click.echo(f"error: {path} ({oid}) is not in the cache; not pushed, and no ref pushed",
+                   err=True)
         raise Exit(EXIT_ERROR)

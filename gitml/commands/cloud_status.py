@@ -20,7 +20,6 @@ class CloudStatus:
     def clean(self) -> bool:
         return not self.missing
 
-
 def cloud_status(repo: Repo, scope: used.Scope, *, remote: str | None = None) -> CloudStatus:
     """Tracked outputs with objects the remote does not have."""
     store = open_remote(repo.root, repo.config, remote)

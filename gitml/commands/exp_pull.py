@@ -41,14 +41,8 @@ def exp_pull(
     if cache and exps:
         outs, keys = share.needs(repo, [e.sha for e in exps])
         data = fetch(
-            repo,
-            Scope(workspace=False),
-            remote=remote,
-            jobs=jobs,
-            progress=progress,
-            total=total,
-            outs=outs,
-            runs=None if run_cache else keys,
+            repo, Scope(workspace=False), remote=remote, jobs=jobs, progress=progress,
+            total=total, outs=outs, runs=None if run_cache else keys,
         )
     done = tuple(e for e in exps if (e.ref, e.sha) in here)
     return ExpShareResult(tuple(todo), done, data)

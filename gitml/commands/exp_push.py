@@ -44,12 +44,7 @@ def exp_push(
     if cache and exps:
         outs, keys = share.needs(repo, [e.sha for e in exps])
         data = push_outputs(
-            repo,
-            outs,
-            remote=remote,
-            jobs=jobs,
-            progress=progress,
-            total=total,
+            repo, outs, remote=remote, jobs=jobs, progress=progress, total=total,
             runs=None if run_cache else keys,
         )
         if not data.ok:

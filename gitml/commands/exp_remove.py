@@ -25,7 +25,9 @@ def exp_remove(
     every queued (not running) experiment. Refs go in one transaction, each only if it still
     points where it did when listed; with `git_remote`, from that remote instead."""
     if bool(sel.names) == (sel.all_commits or bool(sel.revs) or queue):
-        raise BadInputError("give experiment names, or one of --rev, -A/--all-commits, --queue")
+        raise BadInputError(
+            "give experiment names, or one of --rev, -A/--all-commits, --queue"
+        )
     if keep and queue:
         raise BadInputError("--keep and --queue cannot be used together")
     if git_remote is not None:

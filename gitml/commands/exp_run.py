@@ -71,9 +71,8 @@ def exp_run(
         atomic.write_bytes(repo.abspath(rel), data)
     runner = functools.partial(run_subprocess, env={"GITML_EXP_NAME": exp_name})
     # GitPython (~40-80 ms to import) loads while the stages run: recording costs less after
-    threading.Thread(
-        target=importlib.import_module, args=("gitml.gitobjects",), daemon=True
-    ).start()
+    threading.Thread(target=importlib.import_module, args=("gitml.gitobjects",),
+                     daemon=True).start()
     result.repro = repro(repo, targets, options=options, runner=runner, on_event=on_event)
     if result.repro.ok:
         from gitml.experiments.record import record
@@ -84,11 +83,7 @@ def exp_run(
 
 
 def reproduce_in_worktree(
-    wt: str,
-    entry: QueueEntry,
-    log: BinaryIO,
-    on_pgid: Callable[[int], None],
-    *,
+    wt: str, entry: QueueEntry, log: BinaryIO, on_pgid: Callable[[int], None], *,
     options: Options = Options(),  # noqa: B008  (frozen: one shared default is safe)
 ) -> None:
     """`gitml checkout` then `gitml repro` in a queued run's worktree, in this process (a
@@ -107,14 +102,8 @@ def reproduce_in_worktree(
 
     def runner(cmd: str, cwd: str, capture: bool) -> tuple[int, str]:
         proc = subprocess.Popen(
-            cmd,
-            shell=True,
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            cmd, shell=True, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log,
+            stderr=subprocess.STDOUT, start_new_session=True,
         )
         on_pgid(proc.pid)
         return proc.wait(), ""

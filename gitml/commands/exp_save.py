@@ -42,7 +42,9 @@ def exp_save(
         name = new_name(taken)
     check_name(name)
     if name in taken and not force:
-        raise BadInputError(f"experiment '{name}' already exists", hint="use -f to replace it")
+        raise BadInputError(
+            f"experiment '{name}' already exists", hint="use -f to replace it"
+        )
     untracked = changes.untracked_files(repo.root)
     for rel in include_untracked:
         if rel not in untracked and not any(u.startswith(rel.rstrip("/") + "/") for u in untracked):
@@ -50,12 +52,8 @@ def exp_save(
     commit(repo, targets, force=True)
     found = changes.workspace(repo.root, untracked=False)
     untracked = changes.untracked_files(repo.root)
-    wanted = [
-        u
-        for u in untracked
-        if u == LOCK_FILE_NAME
-        or any(u == rel or u.startswith(rel.rstrip("/") + "/") for rel in include_untracked)
-    ]
+    wanted = [u for u in untracked if u == LOCK_FILE_NAME or any(
+        u == rel or u.startswith(rel.rstrip("/") + "/") for rel in include_untracked)]
     found.update(changes.of_paths(repo.root, wanted))
     if force and gitrefs.exists(repo.root, ref_for(baseline, name)):
         gitrefs.delete(repo.root, ref_for(baseline, name))

@@ -30,7 +30,6 @@ class PullResult:
     fetch: SyncResult
     checkout: CheckoutResult | None
 
-
 def fetch(
     repo: Repo,
     scope: used.Scope,
@@ -48,7 +47,6 @@ def fetch(
     store = open_remote(repo.root, repo.config, remote)
     with repo.cache_lock(shared=True):  # gc waits: our temp files and new objects stay
         return _fetch(repo, store, scope, jobs, progress, total, outs, runs)
-
 
 def _fetch(
     repo: Repo,
@@ -94,7 +92,6 @@ def _fetch(
     transfer_runs(store, wanted - runs.list_keys(), runs.write_raw, store.read_run)
     return SyncResult(store.name, rest, missing=gone)
 
-
 def pull(
     repo: Repo,
     scope: used.Scope,
@@ -109,7 +106,6 @@ def pull(
     fetched = fetch(repo, scope, remote=remote, jobs=jobs, progress=progress, total=total)
     result = checkout(repo, scope.targets, force=force)
     return PullResult(fetched, result)
-
 
 def _receive_batch(
     repo: Repo, store: RemoteStore, batch: list[str]
@@ -131,11 +127,9 @@ def _receive_batch(
             outcome.append((oid, data))
     return outcome
 
-
 def missing_why(remote: str) -> str:
     """Why an object was not fetched: the remote does not have it."""
     return f"missing on remote '{remote}'"
-
 
 def _receive(repo: Repo, store: RemoteStore, oid: str, size: int) -> None:
     """Download `oid` (in memory when small, else to a temp file) and verify it."""

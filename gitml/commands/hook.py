@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from gitml.repolock import OnWait
     from gitml.workspace import Hasher
 
-
 def gitml_root(start: str | None = None) -> str | None:
     """The work tree containing `start` if it is set up for gitml, else None."""
     root = scm.find_git_root(start or os.getcwd())

@@ -38,7 +38,6 @@ def push(
     outs = used.outputs(repo, scope)
     return push_outputs(repo, outs, remote=remote, jobs=jobs, progress=progress, total=total)
 
-
 def push_outputs(
     repo: Repo,
     outs: list[used.Output],
@@ -57,7 +56,6 @@ def push_outputs(
     store = open_remote(repo.root, repo.config, remote)
     with repo.cache_lock(shared=True):  # gc waits: the objects being sent stay
         return _push(repo, store, outs, jobs, progress, total, runs)
-
 
 def _push(
     repo: Repo,
@@ -91,7 +89,6 @@ def _push(
     for_runs = sum(1 for o in result.transferred if o not in needed.oids)
     return SyncResult(store.name, result, tuple(gone), for_runs=for_runs)
 
-
 def _unproven(store: RemoteStore, wanted: set[str], entries: dict[str, set[str]]) -> set[str]:
     """`wanted` minus the files of directories whose manifest the remote already has.
 
@@ -108,7 +105,6 @@ def _unproven(store: RemoteStore, wanted: set[str], entries: dict[str, set[str]]
     still_needed: set[str] = set().union(*(entries[m] for m in set(entries) - present))
     return wanted - (proven - still_needed)
 
-
 def _send_all(
     repo: Repo, store: RemoteStore, oids: set[str], jobs: int | None, progress: Progress | None
 ) -> TransferResult:
@@ -118,7 +114,6 @@ def _send_all(
     send = lambda oid: _send(repo, store, oid, oid in large)  # noqa: E731
     batch = lambda batch: _send_batch(repo, store, batch)  # noqa: E731
     return run_split(store, small, batch, large, send, jobs, progress)
-
 
 def _send_batch(
     repo: Repo, store: RemoteStore, batch: list[str]
@@ -134,7 +129,6 @@ def _send_batch(
     if items:
         store.write_many(items)
     return outcome + [(oid, None) for oid in items]
-
 
 def _send(repo: Repo, store: RemoteStore, oid: str, large: bool) -> None:
     """Upload one cache object after checking its bytes still match its name."""

@@ -164,7 +164,9 @@ def stale_stages(
         stage = dag.stages[name]
         if stage.frozen:
             continue
-        why = stale_reasons(repo.root, stage, locks.get(name), hash_of, in_cache=repo.cache.exists)
+        why = stale_reasons(
+            repo.root, stage, locks.get(name), hash_of, in_cache=repo.cache.exists
+        )
         if why:
             stale.append((name, tuple(str(w) for w in why)))
     return tuple(stale)

@@ -30,12 +30,10 @@ class SyncResult:
     def ok(self) -> bool:
         return self.transfer.ok and not self.not_local
 
-
 def record_objects(repo: Repo, records: dict[str, StageLock]) -> used.Needed:
     """The objects of the outs the run records name (those whose data is in the cache)."""
     outs = [(e.path, e.hash_info) for rec in records.values() for e in rec.outs]
     return used.expand(repo, [o for o in outs if repo.cache.exists(o[1].digest)])
-
 
 def run_batched(
     store: RemoteStore,
@@ -53,7 +51,6 @@ def run_batched(
         raise
     except Exception as e:
         raise RemoteError(store.name, e) from e
-
 
 def run_split(
     store: RemoteStore,
@@ -91,13 +88,11 @@ def local_records(runs: RunCache, keys: Collection[str] | None = None) -> dict[s
             records[key] = record
     return records
 
-
 def remote_runs(store: RemoteStore) -> set[str]:
     try:
         return store.list_runs()
     except Exception as e:
         raise RemoteError(store.name, e) from e
-
 
 def transfer_runs(
     store: RemoteStore,
@@ -114,7 +109,6 @@ def transfer_runs(
                 continue
     except Exception as e:
         raise RemoteError(store.name, e) from e
-
 
 def run_transfer(
     store: RemoteStore,

@@ -18,11 +18,7 @@ def _status(root: str, *paths: str) -> list[tuple[str, str]]:
     env = dict(os.environ, GIT_OPTIONAL_LOCKS="0")
     args = ["git", "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames"]
     proc = subprocess.run(
-        [*args, "--", *paths],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        check=False,
+        [*args, "--", *paths], cwd=root, env=env, capture_output=True, check=False,
         stdin=subprocess.DEVNULL,
     )
     if proc.returncode != 0:
@@ -41,7 +37,11 @@ def _source(root: str, rel: str) -> str | None:
 
 def workspace(root: str, *, untracked: bool = True) -> dict[str, str | None]:
     """The work tree's changes against HEAD (with untracked files unless not `untracked`)."""
-    return {rel: _source(root, rel) for xy, rel in _status(root) if untracked or xy != "??"}
+    return {
+        rel: _source(root, rel)
+        for xy, rel in _status(root)
+        if untracked or xy != "??"
+    }
 
 
 def untracked_files(root: str) -> list[str]:

@@ -16,7 +16,9 @@ from gitml.experiments.overrides import Override
 from gitml.pipeline.params import parse_params
 
 
-def apply_all(overrides: list[Override], read: Callable[[str], bytes | None]) -> dict[str, bytes]:
+def apply_all(
+    overrides: list[Override], read: Callable[[str], bytes | None]
+) -> dict[str, bytes]:
     """file -> its new bytes, for each params file the (single-valued) `overrides` name;
     `read(file)` gives a file's current bytes (None when it does not exist)."""
     by_file: dict[str, list[Override]] = {}

@@ -59,29 +59,16 @@ def runs(root: str) -> list[QueueEntry]:
         state = read_state(root, id_)
         if id_ not in found and state.get("state") in ("failed", "done"):
             found[id_] = QueueEntry(
-                id_,
-                str(state.get("name", "")),
-                str(state.get("baseline", "")),
-                state["state"],
-                str(state.get("sha", "")),
-                str(state.get("message", "")),
-                float(state.get("time", 0.0)),
-                tuple(state.get("targets", ())),
+                id_, str(state.get("name", "")), str(state.get("baseline", "")),
+                state["state"], str(state.get("sha", "")), str(state.get("message", "")),
+                float(state.get("time", 0.0)), tuple(state.get("targets", ())),
             )
     return sorted(found.values(), key=lambda e: (e.time, e.id))
 
 
 def _with(entry: QueueEntry, state: State) -> QueueEntry:
-    return QueueEntry(
-        entry.id,
-        entry.name,
-        entry.baseline,
-        state,
-        entry.sha,
-        entry.message,
-        entry.time,
-        entry.targets,
-    )
+    return QueueEntry(entry.id, entry.name, entry.baseline, state, entry.sha, entry.message,
+                      entry.time, entry.targets)
 
 
 def _queued(root: str) -> list[QueueEntry]:
@@ -96,18 +83,11 @@ def _queued(root: str) -> list[QueueEntry]:
         if len(parts) < 3 or not parts[0].startswith(QUEUE):
             continue
         meta = parse_trailers(parts[2])
-        found.append(
-            QueueEntry(
-                parts[0][len(QUEUE) :],
-                meta.get("name", ""),
-                meta.get("baseline", ""),
-                "queued",
-                parts[1],
-                json.loads(meta.get("message", '""')),
-                float(meta.get("time", "0")),
-                tuple(json.loads(meta.get("targets", "[]"))),
-            )
-        )
+        found.append(QueueEntry(
+            parts[0][len(QUEUE):], meta.get("name", ""), meta.get("baseline", ""), "queued",
+            parts[1], json.loads(meta.get("message", '""')), float(meta.get("time", "0")),
+            tuple(json.loads(meta.get("targets", "[]"))),
+        ))
     return found
 
 
@@ -115,7 +95,7 @@ def parse_trailers(message: str) -> dict[str, str]:
     meta = {}
     for line in message.splitlines():
         if line.startswith(_TRAILER) and ": " in line:
-            key, _, value = line[len(_TRAILER) :].partition(": ")
+            key, _, value = line[len(_TRAILER):].partition(": ")
             meta[key.lower()] = value
     return meta
 
@@ -134,17 +114,12 @@ def enqueue(
 
     id_ = uuid.uuid4().hex[:16]
     now = time.time()
-    body = "\n".join(
-        [
-            f"gitml exp queue: {name}",
-            "",
-            f"{_TRAILER}Name: {name}",
-            f"{_TRAILER}Baseline: {baseline}",
-            f"{_TRAILER}Message: {json.dumps(message)}",
-            f"{_TRAILER}Targets: {json.dumps(targets)}",
-            f"{_TRAILER}Time: {now:.6f}",
-        ]
-    )
+    body = "\n".join([
+        f"gitml exp queue: {name}", "",
+        f"{_TRAILER}Name: {name}", f"{_TRAILER}Baseline: {baseline}",
+        f"{_TRAILER}Message: {json.dumps(message)}", f"{_TRAILER}Targets: {json.dumps(targets)}",
+        f"{_TRAILER}Time: {now:.6f}",
+    ])
     sha = gitobjects.commit_files(root, baseline, changes, body + "\n")
     gitrefs.update(root, QUEUE + id_, sha, old=gitrefs.ZERO, reason=f"gitml exp queue: {name}")
     return QueueEntry(id_, name, baseline, "queued", sha, message, now, targets)
@@ -182,15 +157,9 @@ def write_state(root: str, id_: str, data: dict[str, Any]) -> None:
 
 def state_of(entry: QueueEntry, state: State, **more: Any) -> dict[str, Any]:
     return {
-        "id": entry.id,
-        "name": entry.name,
-        "baseline": entry.baseline,
-        "sha": entry.sha,
-        "message": entry.message,
-        "targets": list(entry.targets),
-        "time": entry.time,
-        "state": state,
-        **more,
+        "id": entry.id, "name": entry.name, "baseline": entry.baseline, "sha": entry.sha,
+        "message": entry.message, "targets": list(entry.targets), "time": entry.time,
+        "state": state, **more,
     }
 
 

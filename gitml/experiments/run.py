@@ -33,12 +33,8 @@ class Plan:
 
 def baseline_of(root: str) -> str:
     proc = subprocess.run(
-        ["git", "rev-parse", "-q", "--verify", "HEAD^{commit}"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
-        stdin=subprocess.DEVNULL,
+        ["git", "rev-parse", "-q", "--verify", "HEAD^{commit}"], cwd=root,
+        capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL,
     )
     if proc.returncode != 0:
         raise BadInputError("there is no commit to run experiments on", hint="commit first")
@@ -48,8 +44,7 @@ def baseline_of(root: str) -> str:
 def taken_names(root: str, baseline: str) -> set[str]:
     names = {e.name for e in all_experiments(root, baseline)}
     return names | {
-        e.name
-        for e in queue.entries(root)
+        e.name for e in queue.entries(root)
         if e.baseline == baseline and e.state in ("queued", "running")
     }
 
@@ -88,7 +83,9 @@ def _read(root: str, rel: str) -> bytes | None:
         return None
 
 
-def queue_all(root: str, the_plan: Plan, targets: Sequence[str], message: str) -> list[QueueEntry]:
+def queue_all(
+    root: str, the_plan: Plan, targets: Sequence[str], message: str
+) -> list[QueueEntry]:
     """One queued commit per run: the baseline's tree, the workspace's uncommitted changes,
     and that run's params; the workspace itself is not changed."""
     base = changes.workspace(root)
@@ -96,7 +93,8 @@ def queue_all(root: str, the_plan: Plan, targets: Sequence[str], message: str) -
     tmp = os.path.join(root, ".gitml", "tmp")
     os.makedirs(tmp, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=tmp, prefix="exp-queue-") as folder:
-        for i, ((name, _), texts) in enumerate(zip(the_plan.runs, the_plan.new_texts, strict=True)):
+        for i, ((name, _), texts) in enumerate(zip(the_plan.runs, the_plan.new_texts,
+                                                    strict=True)):
             found = dict(base)
             for j, (rel, data) in enumerate(texts.items()):
                 path = os.path.join(folder, f"{i}-{j}")
@@ -104,11 +102,9 @@ def queue_all(root: str, the_plan: Plan, targets: Sequence[str], message: str) -
                     f.write(data)
                 os.chmod(path, _mode_of(os.path.join(root, *rel.split("/"))))
                 found[rel] = path
-            made.append(
-                queue.enqueue(
-                    root, the_plan.baseline, name, found, message=message, targets=tuple(targets)
-                )
-            )
+            made.append(queue.enqueue(
+                root, the_plan.baseline, name, found, message=message, targets=tuple(targets)
+            ))
     return made
 
 

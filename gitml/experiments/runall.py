@@ -71,9 +71,8 @@ def run_one(
         if on_event:
             on_event("start", entry)
         started = time.time()
-        queue.write_state(
-            root, entry.id, queue.state_of(entry, "running", pid=os.getpid(), started=started)
-        )
+        queue.write_state(root, entry.id, queue.state_of(
+            entry, "running", pid=os.getpid(), started=started))
         try:
             sha = _run(root, entry, reproduce, started)
         except GitmlError as e:
@@ -99,11 +98,8 @@ def _run(root: str, entry: QueueEntry, reproduce: Reproduce, started: float) -> 
     _share_cache(root, wt)
 
     def on_pgid(pgid: int) -> None:
-        queue.write_state(
-            root,
-            entry.id,
-            queue.state_of(entry, "running", pid=os.getpid(), pgid=pgid, started=started),
-        )
+        queue.write_state(root, entry.id, queue.state_of(
+            entry, "running", pid=os.getpid(), pgid=pgid, started=started))
 
     with open(os.path.join(folder, "log"), "ab") as log:
         reproduce(wt, entry, log, on_pgid)

@@ -74,32 +74,16 @@ def fetch_refs(root: str, remote: str, exps: Sequence[ExpRef], *, force: bool) -
     """`git fetch --atomic REMOTE ref:ref...`: every ref or none (objects come along)."""
     if exps:
         specs = [f"{'+' if force else ''}{e.ref}:{e.ref}" for e in exps]
-        _git(
-            root,
-            "fetch",
-            "--atomic",
-            "--quiet",
-            "--no-tags",
-            "--no-write-fetch-head",
-            remote,
-            *specs,
-        )
+        _git(root, "fetch", "--atomic", "--quiet", "--no-tags", "--no-write-fetch-head",
+             remote, *specs)
 
 
 def delete_remote_refs(root: str, remote: str, exps: Sequence[ExpRef]) -> None:
     """Delete the refs on the remote, each only if it still holds the sha we listed."""
     if exps:
         leases = [f"--force-with-lease={e.ref}:{e.sha}" for e in exps]
-        _git(
-            root,
-            "push",
-            "--atomic",
-            "--quiet",
-            "--no-verify",
-            *leases,
-            remote,
-            *[f":{e.ref}" for e in exps],
-        )
+        _git(root, "push", "--atomic", "--quiet", "--no-verify", *leases, remote,
+             *[f":{e.ref}" for e in exps])
 
 
 def needs(repo: Repo, shas: Sequence[str]) -> tuple[list[used.Output], set[str]]:

@@ -34,13 +34,8 @@ def run_subprocess(
     if not capture:
         return subprocess.run(cmd, shell=True, cwd=cwd, check=False, env=full).returncode, ""
     proc = subprocess.run(
-        cmd,
-        shell=True,
-        cwd=cwd,
-        check=False,
-        env=full,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        cmd, shell=True, cwd=cwd, check=False, env=full,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     return proc.returncode, proc.stdout.decode("utf-8", errors="replace")
 

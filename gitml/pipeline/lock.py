@@ -95,7 +95,9 @@ def _entry(item: dict[str, Any], label: str, base: str) -> Entry:
     return Entry(path, info, item.get("cache", True))
 
 
-def to_dict(locks: dict[str, StageLock], order: Iterable[str], base: str = "") -> dict[str, Any]:
+def to_dict(
+    locks: dict[str, StageLock], order: Iterable[str], base: str = ""
+) -> dict[str, Any]:
     """Deterministic lock data: stages in pipeline order, entries sorted by path (written
     relative to `base`, the lock's folder)."""
     stages: dict[str, Any] = {}

@@ -81,7 +81,9 @@ class Stage:
         return self.name if self.file == PIPELINE_FILE else self.name[len(self.file) + 1 :]
 
 
-def build_stage(name: str, data: dict[str, Any], *, where: str, file: str = PIPELINE_FILE) -> Stage:
+def build_stage(
+    name: str, data: dict[str, Any], *, where: str, file: str = PIPELINE_FILE
+) -> Stage:
     """A Stage from one expanded, schema-checked stage definition of pipeline `file`: its
     paths (wdir, deps, params, outs) are relative to the file's folder, made repo-relative."""
     label = f"{where}: stage '{name}'"

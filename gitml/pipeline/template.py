@@ -34,7 +34,9 @@ class _Env:
     load_vars: VarsLoader
 
 
-def _global_context(doc: dict[str, Any], env: _Env, default_vars: dict[str, Any] | None) -> Context:
+def _global_context(
+    doc: dict[str, Any], env: _Env, default_vars: dict[str, Any] | None
+) -> Context:
     context = Context()
     try:
         if default_vars is not None:

@@ -60,7 +60,9 @@ for _name, _regexp, _first in _CORE12:
 for _first_char, _resolvers in _Loader.yaml_implicit_resolvers.items():
     for _tag, _compiled in _resolvers:
         if _tag.rsplit(":", 1)[1] not in ("bool", "int", "float"):
-            _Loader12.yaml_implicit_resolvers.setdefault(_first_char, []).append((_tag, _compiled))
+            _Loader12.yaml_implicit_resolvers.setdefault(_first_char, []).append(
+                (_tag, _compiled)
+            )
 _Loader12.add_constructor("tag:yaml.org,2002:int", _construct_int12)
 
 
