@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
 
 from gitml import yamlio
 from gitml.constants import CONFIG_FILE, CONFIG_LOCAL_FILE, DEFAULT_CACHE_TYPE, GITML_DIR
 from gitml.link import LinkType, parse_cache_type
+from gitml.record import dataclass, field
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @dataclass(frozen=True)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import posixpath
-from dataclasses import dataclass, field
 from typing import Any
 
 from gitml.pipeline.lock import join
 from gitml.pipeline.params import DEFAULT_PARAMS
 from gitml.pipeline.project import load_dag
 from gitml.pipeline.stage import ParamRef
+from gitml.record import dataclass, field
 from gitml.repo import Repo
 
 

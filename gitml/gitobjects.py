@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass
 from io import BytesIO
 
 import git
@@ -22,6 +21,7 @@ from git.index.typ import BaseIndexEntry, IndexEntry
 from gitdb.base import IStream
 
 from gitml.errors import GitmlError
+from gitml.record import dataclass
 
 _FILE, _EXEC, _LINK = 0o100644, 0o100755, 0o120000
 

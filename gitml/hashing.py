@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
-from typing import BinaryIO
 
 import xxhash
 
 from gitml.constants import DIGEST_HEX_LEN, DIR_SUFFIX
 from gitml.errors import UnsafePathError
+from gitml.record import dataclass
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 CHUNK = 4 * 1024 * 1024
 SMALL_READ = 1024 * 1024

@@ -8,9 +8,11 @@ through one of these checks before its data is used.
 
 from __future__ import annotations
 
-from typing import Any
-
 from gitml.errors import BadInputError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX_DEPTH = 100  # nested collections (mappings, lists); real files use fewer than 10
 MAX_ALIAS_NODES = 100_000  # nodes that aliases may add beyond the file's own

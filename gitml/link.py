@@ -6,14 +6,20 @@ import contextlib
 import os
 import stat
 from collections.abc import Callable, Iterable
-from typing import Literal
 
 from gitml import bigio
 from gitml.atomic import tmp_name
 from gitml.errors import CorruptObjectError, name_path
 from gitml.hashing import CHUNK, new_hasher
 
-LinkType = Literal["reflink", "hardlink", "symlink", "copy"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Literal
+
+    LinkType = Literal["reflink", "hardlink", "symlink", "copy"]
+else:
+    LinkType = str
+
 FICLONE = 0x40049409
 WORKSPACE_MODE = 0o644
 

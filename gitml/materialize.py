@@ -12,7 +12,6 @@ import contextlib
 import os
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 
 from gitml import cpus
 from gitml.bigio import DIRECT_MIN
@@ -21,6 +20,7 @@ from gitml.hashing import HashInfo
 from gitml.link import Linker, LinkType
 from gitml.obstacles import in_the_way, unsafe
 from gitml.paths import ParentGuard, check_not_private
+from gitml.record import dataclass, field
 from gitml.repo import Repo
 from gitml.statcache import StatKey, now_ns, stat_key
 from gitml.workspace import Progress, Scanned

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from gitml.record import dataclass
 from gitml.render import md_table
 
 Values = dict[str, Any]  # flattened key -> value

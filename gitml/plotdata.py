@@ -12,11 +12,11 @@ import json
 import math
 import posixpath
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from gitml import limits
 from gitml.errors import BadInputError
+from gitml.record import dataclass
 
 Value = float | str
 Template = Literal["linear", "scatter", "bar", "confusion"]

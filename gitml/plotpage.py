@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+from gitml.record import dataclass
 
 
 @dataclass(frozen=True)

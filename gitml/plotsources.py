@@ -9,10 +9,10 @@ chart of several files (DVC's top-level plots). `x` is a column of each y file, 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from typing import Any
 
 from gitml.plotdata import STEP, Template
+from gitml.record import dataclass
 
 DASHES = ("", "8 8", "8 4", "2 4", "12 4 2 4", "4 2")  # a line style per source, as DVC's
 

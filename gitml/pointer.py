@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field
-from typing import Any
 
 from gitml.constants import HASH_NAME, POINTER_SUFFIX
 from gitml.errors import BadInputError
 from gitml.hashing import HashInfo, check_digest
 from gitml.paths import check_relpath
+from gitml.record import dataclass, field
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 ANNOTATIONS = ("desc", "type", "labels", "meta")  # DVC's keys on an out
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 from gitml import config as config_mod
 from gitml import repolock, scm
@@ -23,7 +21,10 @@ from gitml.constants import (
 from gitml.errors import NotARepoError
 from gitml.ignore import IgnoreRules
 from gitml.odb import ObjectStore
+from gitml.record import dataclass, field
 from gitml.statcache import StatCache
+
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from gitml.tracked import Listing

@@ -17,10 +17,10 @@ import fcntl
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 from gitml.constants import LOCK_TIMEOUT_S
 from gitml.errors import LockedError, name_path
+from gitml.record import dataclass
 
 _POLL_S = 0.05
 

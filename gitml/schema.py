@@ -5,22 +5,27 @@ from __future__ import annotations
 import json
 import os
 from functools import cache
-from typing import Any, Protocol
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Protocol
+
+    class ValidationMemo(Protocol):
+        """Remembers content keys already validated, so valid data skips the schema check."""
+
+        def is_valid(self, key: str) -> bool: ...
+
+        def mark_valid(self, key: str) -> None: ...
+
+        def parsed(self, key: str) -> str | None:
+            """The data (JSON) of a text remembered valid under `key`, if remembered."""
+
+        def remember_parsed(self, key: str, data: str) -> None: ...
+
+else:
+    ValidationMemo = object
 
 Problem = tuple[tuple[str | int, ...], str]
-
-
-class ValidationMemo(Protocol):
-    """Remembers content keys already validated, so valid data skips the schema check."""
-
-    def is_valid(self, key: str) -> bool: ...
-
-    def mark_valid(self, key: str) -> None: ...
-
-    def parsed(self, key: str) -> str | None:
-        """The data (JSON) of a text remembered valid under `key`, if remembered."""
-
-    def remember_parsed(self, key: str, data: str) -> None: ...
 
 
 def check(data: Any, name: str, memo: ValidationMemo | None = None) -> Problem | None:
@@ -36,6 +41,24 @@ def check(data: Any, name: str, memo: ValidationMemo | None = None) -> Problem |
     if problem is None and memo is not None:
         memo.mark_valid(key)
     return problem
+
+
+# the keywords that can only refuse an object (or say nothing): a schema made of these
+# and whose `type` allows null accepts YAML's null without jsonschema
+_OBJECT_ONLY = {"$schema", "$id", "title", "description", "$defs", "definitions", "type",
+                "properties", "additionalProperties", "patternProperties", "required",
+                "propertyNames", "minProperties", "maxProperties"}  # fmt: skip
+
+
+@cache
+def accepts_null(name: str | None) -> bool:
+    """Whether schema `name` (None: no schema) accepts null, read off its top level."""
+    if name is None:
+        return True
+    top = json.loads(schema_text(name))
+    kinds = top.get("type")
+    null_ok = kinds == "null" or (isinstance(kinds, list) and "null" in kinds)
+    return null_ok and set(top) <= _OBJECT_ONLY
 
 
 @cache

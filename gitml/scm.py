@@ -7,8 +7,6 @@ Everything runs the `git` binary (a few ms a call). GitPython was dropped: impor
 from __future__ import annotations
 
 import os
-import subprocess
-from typing import Any
 
 from gitml import atomic
 from gitml.errors import BadInputError, GitmlError, UnsafePathError
@@ -31,17 +29,16 @@ def _git(
 ) -> bytes:
     """`git ARGS` (with `data` on stdin, and `env` added to the environment, if given); its
     stdout, or one clear error."""
-    stdin: dict[str, Any] = {"input": data} if data is not None else {"stdin": subprocess.DEVNULL}
-    if env is not None:
-        stdin["env"] = {**os.environ, **env}
-    try:
-        proc = subprocess.run(["git", *args], cwd=root, capture_output=True, check=False, **stdin)
+    from gitml import spawn
+
+    full_env = None if env is None else {**os.environ, **env}
+    try:  # `-C root`: as if started there (posix_spawn has no cwd before Python 3.13)
+        code, out, err = spawn.run(["git", "-C", root, *args], data=data, env=full_env)
     except FileNotFoundError as e:
         raise GitmlError("git is not installed or not on PATH") from e
-    if proc.returncode != 0:
-        msg = proc.stderr.decode(errors="replace").strip().splitlines()
-        raise GitmlError(f"git {args[0]} failed: {msg[-1] if msg else proc.returncode}")
-    out: bytes = proc.stdout
+    if code != 0:
+        msg = err.decode(errors="replace").strip().splitlines()
+        raise GitmlError(f"git {args[0]} failed: {msg[-1] if msg else code}")
     return out
 
 

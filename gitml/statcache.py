@@ -15,13 +15,18 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sqlite3
-import threading
 import time
+from _thread import RLock
 from collections.abc import Callable, Iterable
-from typing import TypeVar
 
 from gitml.hashing import HashInfo
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import sqlite3  # at run time on first use (~3 ms): `status` of no data needs no database
+    from typing import TypeVar
+
+    T = TypeVar("T")
 
 RACY_WINDOW_NS = 50_000_000
 _BATCH = 500
@@ -29,7 +34,6 @@ SCHEMA_VERSION = 2  # 1 (unversioned): no ctime_ns
 
 _PARSED = "CREATE TABLE IF NOT EXISTS parsed (key TEXT PRIMARY KEY, data TEXT NOT NULL)"
 StatKey = tuple[int, int, int, int]  # inode, mtime_ns, size, ctime_ns
-T = TypeVar("T")
 
 
 def stat_key(st: os.stat_result) -> StatKey:
@@ -40,7 +44,7 @@ class StatCache:
     def __init__(self, path: str) -> None:
         self.path = path
         self._db: sqlite3.Connection | None = None
-        self._mutex = threading.RLock()  # one connection, shared by a command's threads
+        self._mutex = RLock()  # one connection, shared by a command's threads
         self._unusable = False  # an error once: no cache for the rest of the run
 
     def _use(self, work: Callable[[sqlite3.Connection], T], default: T) -> T:
@@ -48,6 +52,8 @@ class StatCache:
         with self._mutex:
             if self._unusable:
                 return default
+            import sqlite3
+
             try:
                 return work(self._connect())
             except (sqlite3.Error, OSError):
@@ -56,6 +62,8 @@ class StatCache:
                 return default
 
     def _connect(self) -> sqlite3.Connection:
+        import sqlite3
+
         if self._db is None:
             os.makedirs(os.path.dirname(self.path), exist_ok=True)
             try:
@@ -70,6 +78,8 @@ class StatCache:
         return self._db
 
     def _open(self) -> sqlite3.Connection:
+        import sqlite3
+
         db = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
         try:
             db.execute("PRAGMA journal_mode=WAL")
@@ -163,6 +173,8 @@ class StatCache:
 
     def close(self) -> None:
         if self._db is not None:
+            import sqlite3
+
             with contextlib.suppress(sqlite3.Error):
                 self._db.close()
             self._db = None

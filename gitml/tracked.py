@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
 from gitml import scm, yamlio
 from gitml.constants import LOCK_FILE_NAME, PIPELINE_FILE, POINTER_SUFFIX
@@ -20,6 +19,7 @@ from gitml.paths import (
     to_posix_rel,
 )
 from gitml.pointer import Pointer, data_rel_for, pointer_rel_for
+from gitml.record import dataclass
 from gitml.repo import Repo
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
 
 from gitml import remoteurl
 from gitml.errors import GitmlError
+from gitml.record import dataclass, field
 
 
 @dataclass

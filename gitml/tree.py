@@ -6,12 +6,12 @@ import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 from gitml.constants import DIGEST_HEX_LEN, DIR_SUFFIX
 from gitml.errors import CorruptObjectError
 from gitml.hashing import HashInfo, hash_bytes
 from gitml.paths import check_relpath
+from gitml.record import dataclass
 
 _FILE_DIGEST = re.compile(f"[0-9a-f]{{{DIGEST_HEX_LEN}}}")  # a file's object, not a manifest's
 

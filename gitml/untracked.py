@@ -17,12 +17,12 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from gitml import scm
 from gitml.errors import GitmlError
 from gitml.hashing import HashInfo
 from gitml.paths import ParentGuard
+from gitml.record import dataclass
 from gitml.repo import Repo
 from gitml.statcache import stat_key
 from gitml.workspace import FileStat, Hasher

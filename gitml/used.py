@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from gitml import scm, tracked
 from gitml.constants import LOCK_FILE_NAME, PIPELINE_FILE, POINTER_SUFFIX
 from gitml.errors import BadInputError
 from gitml.hashing import HashInfo
 from gitml.pipeline import lock as lockfile
+from gitml.record import dataclass, field
 from gitml.repo import Repo
 
 Output = tuple[str, HashInfo]  # repo-relative path, hash

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import posixpath
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from gitml import scm, tracked
 from gitml.constants import POINTER_SUFFIX
@@ -14,6 +13,7 @@ from gitml.hashing import HashInfo
 from gitml.link import root_warning
 from gitml.materialize import relink_output
 from gitml.pointer import Output, Pointer, pointer_rel_for
+from gitml.record import dataclass
 from gitml.repo import Repo
 from gitml.workspace import Hasher, Progress
 

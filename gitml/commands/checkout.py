@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from gitml.errors import UncommittedChangeError
 from gitml.link import Linker, root_warning
 from gitml.materialize import Plan, apply, plan_output
+from gitml.record import dataclass, field
 from gitml.repo import Repo
 from gitml.untracked import Dropped, checked_out_from, drop, previous_outputs
 from gitml.used import workspace_outputs

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from gitml import used
 from gitml.commands.sync import local_records, record_objects
 from gitml.pipeline.runcache import RunCache
+from gitml.record import dataclass
 from gitml.remote import missing_on, open_remote
 from gitml.repo import Repo
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from gitml import tracked
@@ -17,6 +16,7 @@ from gitml.pipeline.project import load_dag
 from gitml.pipeline.stage import Stage
 from gitml.pipeline.status import param_values, reasons
 from gitml.pipeline.targets import stages_of
+from gitml.record import dataclass
 from gitml.repo import Repo
 from gitml.workspace import Progress
 

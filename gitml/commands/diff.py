@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from gitml import used
+from gitml.record import dataclass, field
 from gitml.repo import Repo
 from gitml.workspace import Hasher
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from gitml import scm
 from gitml.errors import BadInputError
 from gitml.experiments import apply as applying
 from gitml.experiments import select
 from gitml.experiments.refs import ExpRef
+from gitml.record import dataclass
 from gitml.repo import Repo
 
 

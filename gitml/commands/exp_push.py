@@ -3,12 +3,11 @@ gitml remote first, then their refs to the Git remote (so a ref seen there has i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from gitml.commands.push import push_outputs
 from gitml.commands.sync import Progress, SyncResult, Totals
 from gitml.experiments import select, share
 from gitml.experiments.refs import ExpRef
+from gitml.record import dataclass
 from gitml.repo import Repo
 
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from gitml.errors import BadInputError
 from gitml.experiments import select, share
+from gitml.record import dataclass
 from gitml.repo import Repo
 
 

@@ -8,7 +8,6 @@ import os
 import subprocess
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from gitml import atomic
@@ -19,6 +18,7 @@ from gitml.experiments.queue import QueueEntry
 from gitml.experiments.refs import ExpRef
 from gitml.experiments.run import plan, queue_all
 from gitml.pipeline.execute import run_subprocess
+from gitml.record import dataclass, field
 from gitml.repo import Repo
 
 

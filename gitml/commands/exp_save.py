@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from gitml import gitrefs
 from gitml.commands.commit import commit
@@ -13,6 +12,7 @@ from gitml.experiments import changes
 from gitml.experiments.record import record
 from gitml.experiments.refs import ExpRef, check_name, ref_for
 from gitml.experiments.run import baseline_of, taken_names
+from gitml.record import dataclass
 from gitml.repo import Repo
 
 

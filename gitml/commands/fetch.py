@@ -4,7 +4,6 @@ before it lands in the cache; pull then checks out."""
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 
 from gitml import used
 from gitml.commands.checkout import CheckoutResult, checkout
@@ -13,13 +12,14 @@ from gitml.commands.sync import (
     SyncResult,
     Totals,
     remote_runs,
-    run_batched,
+    run_split,
     run_transfer,
     transfer_runs,
 )
 from gitml.errors import GitmlError
 from gitml.odb import SMALL_FILE
 from gitml.pipeline.runcache import RunCache
+from gitml.record import dataclass
 from gitml.remote import RemoteStore, open_remote
 from gitml.repo import Repo
 from gitml.transfer import TransferResult
@@ -77,12 +77,8 @@ def _fetch(
         _receive(repo, store, oid, needed.sizes.get(oid, 0))
 
     small = {o for o in todo if needed.sizes.get(o, SMALL_FILE + 1) <= SMALL_FILE}
-    batched = run_batched(store, small, lambda batch: _receive_batch(repo, store, batch), progress)
-    left = todo - small if batched is not None else todo
-    rest = run_transfer(store, left, receive, jobs, progress, left - small)
-    if batched is not None:
-        rest.transferred += batched.transferred
-        rest.failed += batched.failed
+    batch = lambda batch: _receive_batch(repo, store, batch)  # noqa: E731
+    rest = run_split(store, small, batch, todo - small, receive, jobs, progress)
     rest.transferred.extend(result.transferred)
     rest.failed.extend(f for f in result.failed if f[0] not in todo)
     lost = missing_why(store.name)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
+from gitml.record import dataclass
 from gitml.repo import Repo
 from gitml.workspace import Progress
 

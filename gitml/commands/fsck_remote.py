@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-from dataclasses import dataclass
 
 from gitml import used
 from gitml.constants import DIR_SUFFIX
 from gitml.errors import GitmlError
 from gitml.hashing import hash_file
+from gitml.record import dataclass
 from gitml.remote import RemoteError, RemoteStore, open_remote
 from gitml.repo import Repo
 from gitml.transfer import transfer

@@ -10,12 +10,12 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from gitml import used
 from gitml.constants import DIR_SUFFIX
 from gitml.errors import BadInputError, StorageError
 from gitml.odb import is_temp_name
+from gitml.record import dataclass
 from gitml.registry.keep import registry_outputs
 from gitml.remote import STALE_TEMP_S, RemoteError, RemoteStore, open_remote
 from gitml.repo import Repo

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from gitml import scm
 from gitml.constants import GITML_DIR, LOCK_FILE_NAME, PIPELINE_FILE, POINTER_SUFFIX
+from gitml.record import dataclass
+
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from gitml.commands.checkout import CheckoutResult

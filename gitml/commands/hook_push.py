@@ -4,11 +4,11 @@ stdin, or the pre-commit framework's PRE_COMMIT_* refs)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from gitml import scm
 from gitml.constants import LOCK_FILE_NAME, POINTER_SUFFIX
+from gitml.record import dataclass
 
 if TYPE_CHECKING:
     from gitml.hashing import HashInfo

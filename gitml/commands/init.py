@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
 from gitml import atomic, scm
 from gitml.constants import CONFIG_FILE, GITML_DIR, IGNORE_FILE
 from gitml.errors import BadInputError, NotARepoError
+from gitml.record import dataclass
 
 _GITIGNORE = "/cache/\n/tmp/\n/config.local.yaml\n"
 _CONFIG = "# gitml repository config (tracked by Git); see 'gitml remote --help'\n"

@@ -8,10 +8,10 @@ recognised by MARKER; installing twice changes nothing; uninstalling puts `.lega
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
 from gitml import atomic, scm
 from gitml.errors import BadInputError
+from gitml.record import dataclass
 from gitml.repo import Repo
 
 HOOK_NAMES = ("pre-commit", "post-checkout", "post-merge", "pre-push")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from gitml import limits, metrics, yamlio
 from gitml.declared import declared
 from gitml.errors import BadInputError
 from gitml.metrics import Row, Values
 from gitml.pipeline.params import MISSING, lookup, parse_params
+from gitml.record import dataclass
 from gitml.repo import Repo
 from gitml.revfiles import WORKSPACE, RevisionReader
 from gitml.tracked import rel_of

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from gitml import atomic, plotdata, plotpage, plotsources, plotting
 from gitml.declared import PlotDecl, declared
 from gitml.errors import BadInputError
+from gitml.record import dataclass
 from gitml.repo import Repo
 from gitml.revfiles import WORKSPACE, RevisionReader
 

@@ -14,8 +14,7 @@ from gitml.commands.sync import (
     local_records,
     record_objects,
     remote_runs,
-    run_batched,
-    run_transfer,
+    run_split,
     transfer_runs,
 )
 from gitml.errors import GitmlError
@@ -111,15 +110,10 @@ def _send_all(
 ) -> TransferResult:
     """Upload `oids`: small ones in batches where the remote has batch calls."""
     small = {o for o in oids if os.stat(repo.cache.path(o)).st_size <= SMALL_FILE}
-    batched = run_batched(store, small, lambda batch: _send_batch(repo, store, batch), progress)
-    rest = oids - small if batched is not None else oids
-    large = rest - small
+    large = oids - small
     send = lambda oid: _send(repo, store, oid, oid in large)  # noqa: E731
-    result = run_transfer(store, rest, send, jobs, progress, large)
-    if batched is not None:
-        result.transferred += batched.transferred
-        result.failed = sorted(result.failed + batched.failed)
-    return result
+    batch = lambda batch: _send_batch(repo, store, batch)  # noqa: E731
+    return run_split(store, small, batch, large, send, jobs, progress)
 
 def _send_batch(
     repo: Repo, store: RemoteStore, batch: list[str]

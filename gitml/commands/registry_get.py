@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass
 
 from gitml import atomic, used
 from gitml.commands.fetch import fetch
 from gitml.errors import BadInputError, CorruptObjectError, TransferError
 from gitml.hashing import HashInfo
 from gitml.link import copy_hashed
+from gitml.record import dataclass
 from gitml.registry import artifacts, pick, state, tags
 from gitml.repo import Repo
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from gitml import render, scm
@@ -16,6 +15,7 @@ from gitml.commands.metrics import metrics_diff, params_diff
 from gitml.commands.status import stale_stages
 from gitml.errors import BadInputError
 from gitml.metrics import Row, diff_json, diff_table, is_number
+from gitml.record import dataclass, field
 from gitml.repo import Repo
 from gitml.revfiles import WORKSPACE
 

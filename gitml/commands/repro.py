@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from _thread import allocate_lock
+from collections.abc import Callable, Iterable, Sequence
 
 from gitml.errors import BadInputError, GitmlError
 from gitml.hashing import HashInfo
@@ -21,14 +19,20 @@ from gitml.pipeline.project import load_dag
 from gitml.pipeline.runcache import run_key
 from gitml.pipeline.stage import Stage
 from gitml.pipeline.status import param_values, stale_reasons
+from gitml.record import dataclass, field
 from gitml.repo import Repo
+
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
+    from typing import Literal
 
-Action = Literal[
-    "running", "ran", "restored", "unchanged", "would run", "frozen", "failed", "blocked"
-]
+    Action = Literal[
+        "running", "ran", "restored", "unchanged", "would run", "frozen", "failed", "blocked"
+    ]
+else:
+    Action = str
 
 
 @dataclass
@@ -108,7 +112,7 @@ def repro(
     single: bool = False,
     downstream: bool = False,
     all_pipelines: bool = False,
-    options: Options = Options(),
+    options: Options = Options(),  # noqa: B008 (a frozen record)
     runner: Runner = run_subprocess,
     on_event: Event | None = None,
 ) -> ReproResult:
@@ -118,6 +122,16 @@ def repro(
     )
     with repo.lock():
         return _Scheduler(repo, dag, order, options, runner, on_event).run()
+
+
+class _Done:
+    """A finished stage, as a done Future gives it (a dry run needs no thread pool)."""
+
+    def __init__(self, run: StageRun) -> None:
+        self.run = run
+
+    def result(self) -> StageRun:
+        return self.run
 
 
 class _Scheduler:
@@ -134,37 +148,56 @@ class _Scheduler:
         self.runner, self.on_event = runner, on_event
         self.locks = lockfile.load_project(repo.root, dag.files, repo.state)
         self.results: dict[str, StageRun] = {}
-        self.write_lock = threading.Lock()
+        self.write_lock = allocate_lock()  # threading.Lock, without importing threading
         self.linker = Linker(repo.config.cache_types)
         self.stop = False
 
     def run(self) -> ReproResult:
-        from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait  # ~6 ms
+        if self.opt.dry:  # one stage at a time, nothing run: no thread pool (~6 ms to import)
+            self._loop(1, lambda name: _Done(self._process(name)), list)
+        else:
+            from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
-        pending = list(self.order)
-        running: dict[Future[StageRun], str] = {}
-        jobs = 1 if self.opt.dry else max(1, self.opt.jobs)
-        with ThreadPoolExecutor(jobs) as pool:
-            while pending or running:
-                for name in list(pending):
-                    if self.stop or len(running) >= jobs:
-                        break
-                    ups = self.dag.upstream[name] & set(self.order)
-                    if any(u in pending or u in running.values() for u in ups):
-                        continue
-                    pending.remove(name)
-                    if any(self.results[u].action in ("failed", "blocked") for u in ups):
-                        self._finish(StageRun(name, "blocked"))
-                        continue
-                    running[pool.submit(self._process, name)] = name
-                if self.stop and not running:
-                    break
-                if running:
-                    done, _ = wait(running, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        running.pop(future)
-                        self._finish(future.result())
+            jobs = max(1, self.opt.jobs)
+            with ThreadPoolExecutor(jobs) as pool:
+                self._loop(
+                    jobs,
+                    lambda name: pool.submit(self._process, name),
+                    lambda running: wait(
+                        [f for f in running if not isinstance(f, _Done)],
+                        return_when=FIRST_COMPLETED,
+                    )[0],
+                )
         return ReproResult([self.results[n] for n in self.order if n in self.results])
+
+    def _loop(
+        self,
+        jobs: int,
+        submit: Callable[[str], Future[StageRun] | _Done],
+        wait_any: Callable[
+            [dict[Future[StageRun] | _Done, str]], Iterable[Future[StageRun] | _Done]
+        ],
+    ) -> None:
+        pending = list(self.order)
+        running: dict[Future[StageRun] | _Done, str] = {}
+        while pending or running:
+            for name in list(pending):
+                if self.stop or len(running) >= jobs:
+                    break
+                ups = self.dag.upstream[name] & set(self.order)
+                if any(u in pending or u in running.values() for u in ups):
+                    continue
+                pending.remove(name)
+                if any(self.results[u].action in ("failed", "blocked") for u in ups):
+                    self._finish(StageRun(name, "blocked"))
+                    continue
+                running[submit(name)] = name
+            if self.stop and not running:
+                break
+            if running:
+                for future in list(wait_any(running)):
+                    running.pop(future)
+                    self._finish(future.result())
 
     def _finish(self, run: StageRun) -> None:
         self.results[run.name] = run

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import posixpath
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from gitml import atomic, yamledit
@@ -15,6 +14,7 @@ from gitml.errors import BadInputError
 from gitml.paths import check_relpath, to_posix_rel
 from gitml.pipeline.project import load_dag
 from gitml.pipeline.stage import valid_new_name
+from gitml.record import dataclass
 from gitml.repo import Repo
 
 

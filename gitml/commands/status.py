@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal
 
 from gitml import tracked
 from gitml.hashing import HashInfo
+from gitml.record import dataclass
 from gitml.repo import Repo
 from gitml.tree import Tree
 from gitml.workspace import Hasher, Progress, Scanned
 
-State = Literal["modified", "deleted", "not in cache", "modified in place, cache object corrupt"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Literal
+
+    State = Literal[
+        "modified", "deleted", "not in cache", "modified in place, cache object corrupt"
+    ]
+else:
+    State = str
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,12 @@ on remotes, and running transfers on a remote's threads."""
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
 
 from gitml import used
 from gitml.errors import GitmlError
 from gitml.pipeline.lock import StageLock
 from gitml.pipeline.runcache import RunCache
+from gitml.record import dataclass
 from gitml.remote import RemoteError, RemoteStore
 from gitml.repo import Repo
 from gitml.transfer import TransferResult, transfer, transfer_batches
@@ -51,6 +51,33 @@ def run_batched(
         raise
     except Exception as e:
         raise RemoteError(store.name, e) from e
+
+def run_split(
+    store: RemoteStore,
+    small: set[str],
+    batch_task: Callable[[list[str]], list[tuple[str, BaseException | None]]],
+    others: set[str],
+    task: Callable[[str], None],
+    jobs: int | None,
+    progress: Progress | None,
+) -> TransferResult:
+    """`small` objects in batches (where the remote has batch calls) while `others`, the
+    large ones, move one by one at the same time: a large object does not wait for every
+    small one to be done (S3: a 64 MiB file after 2,000 small ones added ~1 s to a push)."""
+    if not store.batches or not small:
+        everything = small | others
+        return run_transfer(store, everything, task, jobs, progress, everything - small)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as side:
+        pending = side.submit(run_transfer, store, others, task, jobs, progress, others)
+        batched = run_batched(store, small, batch_task, progress)
+        result = pending.result()
+    if batched is not None:
+        result.transferred += batched.transferred
+        result.failed = sorted(result.failed + batched.failed)
+    return result
+
 
 def local_records(runs: RunCache, keys: Collection[str] | None = None) -> dict[str, StageLock]:
     """The sound local run records (only those of `keys`, when given)."""

@@ -9,11 +9,14 @@ from __future__ import annotations
 import copy
 import posixpath
 from collections.abc import Callable
-from typing import Any
 
 from gitml.pipeline.interpolate import ResolveError, first_reference, kind
 
-VarsLoader = Callable[[str], dict[str, Any]]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+VarsLoader = Callable[[str], dict[str, "Any"]]
 
 
 class Context:

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import graphlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
 
 from gitml.errors import BadInputError
 from gitml.pipeline.stage import Stage
+from gitml.record import dataclass, field
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class CyclicPipelineError(BadInputError):

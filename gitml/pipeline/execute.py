@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import subprocess
 from collections.abc import Callable
 
 from gitml import scm
@@ -29,6 +28,8 @@ def run_subprocess(
 ) -> tuple[int, str]:
     """Run `cmd` with the shell in `cwd`; with `capture`, return its combined output.
     `env`: variables added to the environment (an experiment's GITML_EXP_NAME)."""
+    import subprocess  # here: a no-op `repro` or `status` runs nothing (~6 ms to import)
+
     full = dict(os.environ, **env) if env else None
     if not capture:
         return subprocess.run(cmd, shell=True, cwd=cwd, check=False, env=full).returncode, ""

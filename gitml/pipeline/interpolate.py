@@ -6,7 +6,10 @@ from __future__ import annotations
 import copy
 import re
 import shlex
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _EXACT = re.compile(r"\$\{([^{}]*)\}")
 _REF = re.compile(r"\\(\$\{)|\$\{([^{}]*)\}")  # group 1: an escaped "\${"; group 2: a reference

@@ -9,8 +9,6 @@ from __future__ import annotations
 import os
 import posixpath
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Any
 
 from gitml import yamlio
 from gitml.constants import LOCK_FILE_NAME
@@ -18,6 +16,11 @@ from gitml.errors import UnsafePathError
 from gitml.hashing import HashInfo, check_digest
 from gitml.paths import check_relpath
 from gitml.pointer import entry_dict
+from gitml.record import dataclass, field
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 LOCK_SCHEMA = "1.0"
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
 
 from gitml import limits, yamlio
 from gitml.errors import BadInputError
 from gitml.paths import check_real_inside
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_PARAMS = "params.yaml"
 MISSING: Any = object()

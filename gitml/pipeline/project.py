@@ -12,7 +12,6 @@ import os
 import posixpath
 import re
 from collections.abc import Callable
-from typing import Any
 
 from gitml import tracked, yamlio
 from gitml.constants import PIPELINE_FILE
@@ -23,6 +22,10 @@ from gitml.pipeline.lock import join
 from gitml.pipeline.params import DEFAULT_PARAMS, read_params
 from gitml.pipeline.stage import Stage, load_stages
 from gitml.repo import Repo
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _NAMED = re.compile(r"stages? '([^'@]+)[^']*'(?: and '([^'@]+)[^']*')?|a cycle: ([^ @]+)")
 _KEY = re.compile(r"unknown key '([^']+)'")

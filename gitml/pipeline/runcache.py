@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
 
 from gitml import atomic, yamlio
 from gitml.errors import GitmlError
 from gitml.hashing import hash_bytes
 from gitml.pipeline import lock as lockfile
 from gitml.pipeline.lock import StageLock
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 RUNS_DIR = "runs"
 

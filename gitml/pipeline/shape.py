@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from typing import Any
 
 from gitml import schema
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 Problem = schema.Problem
 LOOP_KEYS = ("foreach", "do")  # as DVC: either key makes the stage a foreach stage

@@ -6,16 +6,22 @@ import posixpath
 import re
 import string
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Literal
 
 from gitml import schema
 from gitml.constants import PIPELINE_FILE
 from gitml.errors import BadInputError
 from gitml.paths import check_relpath
 from gitml.pipeline.params import DEFAULT_PARAMS
+from gitml.record import dataclass, field
 
-OutKind = Literal["out", "metric", "plot"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Literal
+
+    OutKind = Literal["out", "metric", "plot"]
+else:
+    OutKind = str
+
 ANNOTATIONS = ("desc", "type", "labels", "meta")  # DVC's on outs, metrics and plots
 
 # DVC takes any non-empty string as a stage name in dvc.yaml (`1-prepare`, `prepare.v2`), but

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from gitml.errors import UnsafePathError
 from gitml.hashing import HashInfo
@@ -12,8 +11,12 @@ from gitml.pipeline.lock import StageLock, lock_rel
 from gitml.pipeline.params import DEFAULT_PARAMS, MISSING, lookup, read_params, same_value
 from gitml.pipeline.stage import Stage
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 HashOf = Callable[[str], HashInfo | None]  # repo-relative path -> current hash (None: missing)
-ParamValues = dict[str, dict[str, Any]]  # file -> key -> value
+ParamValues = dict[str, dict[str, "Any"]]  # file -> key -> value
 
 
 def param_values(root: str, stage: Stage, *, strict: bool) -> tuple[ParamValues, list[r.Reason]]:

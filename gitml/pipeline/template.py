@@ -9,16 +9,19 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
 from gitml.errors import BadInputError
 from gitml.pipeline.context import Context, VarsLoader
 from gitml.pipeline.interpolate import ResolveError as _Error
 from gitml.pipeline.interpolate import is_scalar, kind, resolve, scalar_text
 from gitml.pipeline.stage import NAME_RULE, STAGE_NAME
+from gitml.record import dataclass
 
-StageDef = dict[str, Any]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+StageDef = dict[str, "Any"]
 TOP_LEVEL = ("metrics", "params", "plots")
 DEFAULT_VARS_FILE = "params.yaml"  # what `default_vars` were read from
 

@@ -8,7 +8,8 @@ with a value, `--help`, an unknown option) is not understood: the full CLI handl
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+
+from gitml.record import dataclass, field
 
 VERBOSITY = {"-q": "quiet", "--quiet": "quiet", "-v": "verbose", "--verbose": "verbose"}
 # each hot command's flags (the click option names, without the ones that take a value)

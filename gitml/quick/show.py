@@ -5,28 +5,33 @@ quick path with a buffer written when the command is known to be answered."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Protocol
+
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
+    from typing import Protocol
+
     from gitml.commands.hook import CheckoutOutcome
     from gitml.commands.repro import ReproResult, StageRun
     from gitml.commands.status import StatusResult
     from gitml.repo import Repo
     from gitml.untracked import Dropped
 
+    class Out(Protocol):
+        def say(self, text: str = "") -> None:
+            """A line on stdout, unless -q."""
 
-class Out(Protocol):
-    def say(self, text: str = "") -> None:
-        """A line on stdout, unless -q."""
+        def echo(self, text: str, err: bool = False) -> None:
+            """A line on stdout (or stderr), also with -q."""
 
-    def echo(self, text: str, err: bool = False) -> None:
-        """A line on stdout (or stderr), also with -q."""
+        def write(self, text: str) -> None:
+            """Text on stdout as it is (a stage's captured output), also with -q."""
 
-    def write(self, text: str) -> None:
-        """Text on stdout as it is (a stage's captured output), also with -q."""
+        @property
+        def quiet(self) -> bool: ...
 
-    @property
-    def quiet(self) -> bool: ...
+else:
+    Out = object
 
 
 def status(out: Out, result: StatusResult, as_json: bool) -> None:

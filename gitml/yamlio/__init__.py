@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
 
 from gitml import atomic, schema
 from gitml.errors import BadInputError
 from gitml.hashing import hash_bytes
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 ValidationMemo = schema.ValidationMemo
-Precheck = Callable[[Any], schema.Problem | None]  # data -> (json path, message) or None
+Precheck = Callable[["Any"], schema.Problem | None]  # data -> (json path, message) or None
 
 
 def load_file(
@@ -56,6 +59,8 @@ def loads(
     precheck: Precheck | None = None,
 ) -> Any:
     """Like load_file, for bytes already read (e.g. a blob at a Git revision)."""
+    if precheck is None and _comments_only(raw) and schema.accepts_null(schema_name):
+        return None  # a new config file: no state database, no PyYAML, no schema check
     key = None
     rules = b"1.2\0" if yaml12 else b""  # the same bytes may be valid under one rule only
     if schema_name is not None:
@@ -100,6 +105,10 @@ def _parsed(text: str, where: str, yaml12: bool) -> Any:
     from gitml.yamlio import pyyaml
 
     return pyyaml.parse(text, where, yaml12=yaml12)
+
+
+def _comments_only(raw: bytes) -> bool:
+    return raw.isascii() and _only_comments(raw.decode("ascii"))
 
 
 def _only_comments(text: str) -> bool:

@@ -4,12 +4,15 @@ safe loading with file:line errors, deterministic dumping."""
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar
 
 import yaml
 
 from gitml import limits
 from gitml.errors import BadInputError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, ClassVar
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
