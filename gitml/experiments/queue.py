@@ -18,12 +18,12 @@ import os
 import time
 import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from gitml import atomic, gitrefs
 from gitml.constants import GITML_DIR, TMP_DIR
 from gitml.errors import BadInputError
+from gitml.record import dataclass
 
 State = Literal["queued", "running", "failed", "done"]
 QUEUE = "refs/exps/queue/"

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import random
 import re
-from dataclasses import dataclass
 
 from gitml import gitrefs
 from gitml.errors import BadInputError
+from gitml.record import dataclass
 
 EXPS = "refs/exps/"
 _EXP_REF = re.compile(r"^refs/exps/([0-9a-f]{2})/([0-9a-f]{38})/([^/]+)$")

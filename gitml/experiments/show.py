@@ -9,12 +9,12 @@ show_rows (cached by commit sha).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from gitml.experiments import queue, refs, show_git, show_rows
 from gitml.experiments.show_declared import declarations
 from gitml.experiments.show_rows import FileResult, Row, Stats
+from gitml.record import dataclass, field
 from gitml.repo import Repo
 
 Kind = Literal["workspace", "baseline", "experiment"]

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from gitml import metrics
 from gitml.errors import BadInputError
-from gitml.experiments.show import ExpRow, ShowResult
+from gitml.experiments.show import ExpRow, Group, ShowResult
 from gitml.experiments.show_rows import FileResult
+from gitml.record import dataclass
 
 Section = Literal["metrics", "params", "deps"]
 FIXED = ("Experiment", "rev", "typ", "Created", "parent", "Message", "State")
@@ -122,5 +122,5 @@ def sort(result: ShowResult, sort_by: str, order: Literal["asc", "desc"]) -> Sho
         ranked = [r for r in group.experiments if key(r)[0] < 2]
         rest = [r for r in group.experiments if key(r)[0] == 2]
         ranked.sort(key=key, reverse=order == "desc")
-        groups.append(replace(group, experiments=ranked + rest))
-    return replace(result, groups=groups)
+        groups.append(Group(group.row, ranked + rest))
+    return ShowResult(groups, result.metric_files, result.param_files, result.stats)

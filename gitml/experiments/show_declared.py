@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import posixpath
-from dataclasses import dataclass
 from typing import Any
 
 from gitml import scm
@@ -20,6 +19,7 @@ from gitml.constants import LOCK_FILE_NAME, PIPELINE_FILE
 from gitml.experiments.show_rows import RowCache
 from gitml.paths import is_private
 from gitml.pipeline.params import DEFAULT_PARAMS
+from gitml.record import dataclass
 from gitml.repo import Repo
 
 _LISTS = ("metrics", "params", "plots")

@@ -3,8 +3,6 @@ same cached rows as `exp show` (DVC's defaults: A = HEAD, B = the workspace)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from gitml import metrics, scm
 from gitml.errors import BadInputError
 from gitml.experiments import refs, show_rows
@@ -13,6 +11,7 @@ from gitml.experiments.show_declared import declarations
 from gitml.experiments.show_rows import Row
 from gitml.metrics import Row as DiffRow
 from gitml.metrics import Values
+from gitml.record import dataclass
 from gitml.repo import Repo
 
 WORKSPACE = "workspace"  # as revfiles.WORKSPACE (not imported: it loads the pipeline code)

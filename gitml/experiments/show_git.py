@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
 from gitml import scm
 from gitml.errors import GitmlError
+from gitml.record import dataclass
 
 OUTSIDE = "outside"  # a symlink that leaves the tree: not read
 

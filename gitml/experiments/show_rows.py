@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from gitml import atomic
@@ -22,6 +21,7 @@ from gitml.errors import GitmlError, UnsafePathError
 from gitml.experiments import show_git
 from gitml.experiments.show_parse import Entries, lock_entries, parse_file
 from gitml.paths import check_real_inside
+from gitml.record import dataclass, field
 from gitml.repo import Repo
 
 CACHE_FILE = "exp-rows.json"
