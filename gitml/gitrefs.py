@@ -6,8 +6,6 @@ if it does not exist, so two processes can never both make the same experiment o
 
 from __future__ import annotations
 
-import subprocess
-
 from gitml import scm
 from gitml.errors import GitmlError
 
@@ -40,6 +38,8 @@ def delete(root: str, ref: str, *, old: str | None = None) -> None:
 
 
 def exists(root: str, ref: str) -> bool:
+    import subprocess  # only here: `exp show` lists refs without it
+
     proc = subprocess.run(
         ["git", "show-ref", "--verify", "--quiet", ref], cwd=root, check=False,
         stdin=subprocess.DEVNULL,
@@ -64,6 +64,8 @@ def valid_component(name: str) -> bool:
         return False
     if any(ord(c) < 32 or c == "\x7f" for c in name):
         return False
+    import subprocess
+
     proc = subprocess.run(
         ["git", "check-ref-format", f"refs/exps/{name}"], check=False,
         stdin=subprocess.DEVNULL, capture_output=True,
