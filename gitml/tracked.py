@@ -6,7 +6,7 @@ import contextlib
 import os
 from collections.abc import Iterator, Sequence
 
-from gitml import scm, yamlio
+from gitml import githistory, scm, yamlio
 from gitml.constants import LOCK_FILE_NAME, PIPELINE_FILE, POINTER_SUFFIX
 from gitml.errors import BadInputError
 from gitml.hashing import HashInfo
@@ -180,7 +180,7 @@ def outputs_and_locks_at(
     """(output path, hash) of every pointer in the tree of `rev`, and the bytes of every
     gitml.lock there (the root's and sub pipelines'), by path: one listing of the tree."""
     sha = scm.resolve(repo.root, rev)
-    listed = scm.blobs_in_tree(repo.root, sha, POINTER_SUFFIX, (LOCK_FILE_NAME,))
+    listed = githistory.blobs_in_tree(repo.root, sha, POINTER_SUFFIX, (LOCK_FILE_NAME,))
     locks = {LOCK_FILE_NAME} | {p for p, _ in listed if p.rpartition("/")[2] == LOCK_FILE_NAME}
     raws = {rel: scm.read_at(repo.root, sha, rel) for rel in sorted(locks)}
     pointers = sorted(p for p, _ in listed if p.endswith(POINTER_SUFFIX))

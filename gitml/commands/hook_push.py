@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from gitml import scm
+from gitml import githistory, scm
 from gitml.constants import LOCK_FILE_NAME, POINTER_SUFFIX
 from gitml.record import dataclass
 
@@ -68,7 +68,7 @@ def pre_push(root: str, ranges: Sequence[PushRange], *, jobs: int | None = None)
     commits: dict[str, None] = {}
     boundary: dict[str, None] = {}
     for r in ranges:
-        found, edge = scm.commits_between(
+        found, edge = githistory.commits_between(
             root, (r.local,), (r.remote,) if r.remote else (), not_on_remotes=not r.remote
         )
         commits.update(dict.fromkeys(found))
@@ -94,12 +94,12 @@ def outputs_at_commits(
     Reads each distinct blob once: cost grows with the changes, not with the commits.
     """
     patterns = [f"*{POINTER_SUFFIX}", LOCK_FILE_NAME, f"*/{LOCK_FILE_NAME}"]
-    changed = scm.blobs_changed_in(repo.root, commits, patterns)
+    changed = githistory.blobs_changed_in(repo.root, commits, patterns)
     inherited: set[tuple[str, str]] = set()
     for rev in boundary:
-        inherited |= scm.blobs_in_tree(repo.root, rev, POINTER_SUFFIX, (LOCK_FILE_NAME,))
+        inherited |= githistory.blobs_in_tree(repo.root, rev, POINTER_SUFFIX, (LOCK_FILE_NAME,))
     inherited -= changed
-    blobs = scm.read_blobs(repo.root, sorted({sha for _, sha in changed | inherited}))
+    blobs = githistory.read_blobs(repo.root, sorted({sha for _, sha in changed | inherited}))
     new = _outputs_of(repo, changed, blobs)
     seen = set(new)
     return new, [o for o in _outputs_of(repo, inherited, blobs) if o not in seen]

@@ -54,9 +54,9 @@ def _digest_at(repo: Repo, sha: str, rel: str) -> str:
 
 
 def _artifacts(repo: Repo, found: set[str]) -> list[tuple[str, str, str]]:
-    from gitml.registry import state, tags
+    from gitml.registry import index, tags
 
-    st = state.build(tags.read_tags(repo.root))
+    st = index.build(tags.read_tags(repo.root))
     return sorted(
         (a.name, v.version, v.commit_hexsha)
         for a in st.artifacts.values()

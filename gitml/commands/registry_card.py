@@ -7,7 +7,7 @@ from gitml.commands.metrics import metric_files, read_metrics
 from gitml.constants import LOCK_FILE_NAME
 from gitml.errors import BadInputError
 from gitml.pipeline import lock as lockfile
-from gitml.registry import artifacts, card, pick, state, tags, views
+from gitml.registry import artifacts, card, index, pick, tags, views
 from gitml.repo import Repo
 from gitml.revfiles import RevisionReader
 
@@ -16,7 +16,7 @@ def card_text(
     repo: Repo, name: str, *, version: str | None = None, stage: str | None = None
 ) -> str:
     """The card's Markdown: front matter (license, tags, datasets, metrics) and sections."""
-    st = state.build(tags.read_tags(repo.root))
+    st = index.build(tags.read_tags(repo.root))
     found = pick.pick(st, name, version=version, stage=stage, allow_retired=True)
     sha = found.commit_hexsha
     declared = artifacts.find(repo, name, sha)

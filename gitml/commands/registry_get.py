@@ -16,7 +16,7 @@ from gitml.errors import BadInputError, CorruptObjectError, TransferError
 from gitml.hashing import HashInfo
 from gitml.link import copy_hashed
 from gitml.record import dataclass
-from gitml.registry import artifacts, pick, state, tags
+from gitml.registry import artifacts, index, pick, tags
 from gitml.repo import Repo
 
 
@@ -41,7 +41,7 @@ def get(
     allow_deprecated: bool = False,
     force: bool = False,
 ) -> GetResult:
-    st = state.build(tags.read_tags(repo.root))
+    st = index.build(tags.read_tags(repo.root))
     found = pick.pick(st, name, version=version, stage=stage, allow_retired=allow_deprecated)
     sha = found.commit_hexsha
     declared = artifacts.find(repo, name, sha)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gitml.registry import names, state, tags, views
+from gitml.registry import index, names, tags, views
 from gitml.repo import Repo
 
 
@@ -13,4 +13,4 @@ def history(repo: Repo, name: str | None = None) -> list[dict[str, Any]]:
     author, message, ref."""
     if name is not None:
         names.check_artifact_name(name)
-    return views.history(state.build(tags.read_tags(repo.root, name), only=name), name)
+    return views.history(index.build(tags.read_tags(repo.root, name), only=name), name)

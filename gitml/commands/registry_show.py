@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from gitml.errors import BadInputError
-from gitml.registry import asof, names, state, tags, views
+from gitml.registry import asof, index, names, tags, views
 from gitml.repo import Repo
 
 
@@ -15,7 +15,7 @@ def show(
     """GTO's `show --json` answer: {artifact: {version, stage, registered, active}}, or with
     `name` that artifact's versions; `as_of` (a date): the registry at that moment."""
     until = asof.parse_moment(as_of) if as_of is not None else None
-    st = state.build(tags.read_tags(repo.root), until=until)
+    st = index.build(tags.read_tags(repo.root), until=until)
     if name is None:
         return views.show_registry(st, _stages(repo), deprecated=deprecated)
     names.check_artifact_name(name)

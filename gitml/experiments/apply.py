@@ -18,7 +18,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 
-from gitml import atomic, scm, yamlio
+from gitml import atomic, githistory, scm, yamlio
 from gitml.constants import LOCK_FILE_NAME, POINTER_SUFFIX
 from gitml.errors import BadInputError, MissingObjectError, UncommittedChangeError, UnsafePathError
 from gitml.hashing import HashInfo
@@ -73,7 +73,7 @@ def plan(repo: Repo, baseline: str, sha: str, head: str | None) -> ApplyPlan:
         else:
             result.writes[rel] = new
     _check_in_the_way(repo, result)
-    result.blobs = scm.read_blobs(repo.root, sorted({b for _, b in result.writes.values()}))
+    result.blobs = githistory.read_blobs(repo.root, sorted({b for _, b in result.writes.values()}))
     result.data = _plan_data(repo, sha, result)
     return result
 

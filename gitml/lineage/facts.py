@@ -7,7 +7,7 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitml import scm, tracked, yamlio
+from gitml import githistory, scm, tracked, yamlio
 from gitml.constants import LOCK_FILE_NAME, PIPELINE_FILE, POINTER_SUFFIX
 from gitml.errors import BadInputError
 from gitml.hashing import HashInfo
@@ -47,7 +47,7 @@ def address_of(lock_rel: str, name: str) -> str:
 
 def gitml_blobs(root: str, sha: str) -> dict[str, str]:
     """path -> blob sha of every pointer and gitml.lock in the tree of `sha`."""
-    listed = scm.blobs_in_tree(root, sha, POINTER_SUFFIX, (LOCK_FILE_NAME,))
+    listed = githistory.blobs_in_tree(root, sha, POINTER_SUFFIX, (LOCK_FILE_NAME,))
     return dict(sorted(listed))
 
 
@@ -79,7 +79,7 @@ def parse(repo: Repo, sha: str, blobs: dict[str, bytes]) -> Facts:
 
 def facts_at(repo: Repo, sha: str) -> Facts:
     listed = gitml_blobs(repo.root, sha)
-    raws = scm.read_blobs(repo.root, sorted(set(listed.values())))
+    raws = githistory.read_blobs(repo.root, sorted(set(listed.values())))
     return parse(repo, sha, {rel: raws[b] for rel, b in listed.items() if b in raws})
 
 

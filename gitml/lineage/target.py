@@ -36,9 +36,9 @@ def registry_reference(text: str) -> Reference | None:
 
 def registry_commit(repo: Repo, ref: Reference) -> str:
     """The commit a registry reference names (through the registry's tags)."""
-    from gitml.registry import pick, state, tags
+    from gitml.registry import index, pick, tags
 
-    st = state.build(tags.read_tags(repo.root, ref.artifact))
+    st = index.build(tags.read_tags(repo.root, ref.artifact))
     found = pick.pick(
         st, ref.artifact, version=ref.version, stage=ref.stage, allow_retired=True
     )

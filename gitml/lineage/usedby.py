@@ -17,7 +17,7 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitml import atomic, scm
+from gitml import atomic, githistory, scm
 from gitml.constants import LOCK_FILE_NAME
 from gitml.lineage.facts import address_of
 
@@ -80,7 +80,7 @@ def scan(root: str, tmp_dir: str, refs: list[str]) -> Scan:
 
 def _read(root: str, cache: Cache, new: list[str]) -> None:
     patterns = [LOCK_FILE_NAME, f"*/{LOCK_FILE_NAME}"]
-    cache.paths |= {p for p, _ in scm.blobs_changed_in(root, new, patterns)}
+    cache.paths |= {p for p, _ in githistory.blobs_changed_in(root, new, patterns)}
     paths = sorted(cache.paths)
     asked = [f"{c}:{p}" for c in new for p in paths]
     found: dict[str, dict[str, str]] = {c: {} for c in new}
@@ -92,7 +92,7 @@ def _read(root: str, cache: Cache, new: list[str]) -> None:
                 commit, _, path = question.partition(":")
                 found[commit][path] = blob
     wanted = sorted({b for locks in found.values() for b in locks.values()} - set(cache.blobs))
-    raws = scm.read_blobs(root, wanted)
+    raws = githistory.read_blobs(root, wanted)
     lock_of = {b: p for locks in found.values() for p, b in locks.items()}
     for blob in wanted:
         cache.blobs[blob] = _deps(raws.get(blob, b""), lock_of[blob])

@@ -15,7 +15,8 @@ from typing import Literal
 from gitml import scm
 from gitml.errors import BadInputError, GitmlError, TransferError
 from gitml.registry import artifacts, names
-from gitml.registry.state import Artifact, State, Version, build
+from gitml.registry.index import build
+from gitml.registry.state import Artifact, State, Version
 from gitml.registry.tags import read_tags
 from gitml.registry.views import stage_map
 from gitml.repo import Repo

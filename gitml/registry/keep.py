@@ -6,7 +6,7 @@ from __future__ import annotations
 from gitml import used
 from gitml.errors import BadInputError
 from gitml.registry import artifacts
-from gitml.registry.state import build
+from gitml.registry.index import build
 from gitml.registry.tags import read_tags
 from gitml.registry.views import stage_map
 from gitml.repo import Repo

@@ -39,7 +39,7 @@ _NOTHING = object()
 def _answer(verb: str, word: str | None, deprecated: bool) -> Any:
     from gitml import scm
     from gitml.constants import GITML_DIR
-    from gitml.registry import names, state, tags, views
+    from gitml.registry import index, names, tags, views
 
     root = scm.find_git_root(os.getcwd())
     if root is None or not os.path.isdir(os.path.join(root, GITML_DIR)):
@@ -47,7 +47,7 @@ def _answer(verb: str, word: str | None, deprecated: bool) -> Any:
     if verb != "check-ref" and word is not None and not names.is_artifact_name(word):
         raise ValueError(word)
     only = word if verb != "check-ref" else None
-    st = state.build(tags.read_tags(root, only), only=only)
+    st = index.build(tags.read_tags(root, only), only=only)
     if verb == "history":
         return views.history(st, word)
     if verb == "check-ref":
