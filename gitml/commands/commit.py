@@ -15,7 +15,7 @@ from gitml.pipeline.lock import StageLock
 from gitml.pipeline.project import load_dag
 from gitml.pipeline.stage import Stage
 from gitml.pipeline.status import param_values, reasons
-from gitml.pipeline.targets import stages_of
+from gitml.pipeline.targets import split as split_targets
 from gitml.record import dataclass
 from gitml.repo import Repo
 from gitml.workspace import Progress
@@ -42,29 +42,12 @@ def commit(
     inputs they never saw. Changed outs alone (edited by hand, or the cmd re-run by hand)
     are what commit is for.
     """
-    stage_names, paths = _split(repo, targets)
+    stage_names, paths = split_targets(repo, targets)
     pointers = tracked.select(repo, paths) if paths or not targets else []
     stages = _commit_stages(repo, stage_names, everything=not targets, force=force)
     files = [repo.abspath(p.out_rel(o)) for p in pointers for o in p.outs]
     added = add(repo, files, jobs=jobs, progress=progress) if files else AddResult((), ())
     return CommitResult(added, stages)
-
-
-def _split(repo: Repo, targets: Sequence[str]) -> tuple[list[str], list[str]]:
-    """Stage addresses the targets name (pipeline/targets.py), and the other targets."""
-    found = tracked.listing(repo)
-    if not targets or not found.pipelines:
-        return [], list(targets)
-    dag = load_dag(repo, found=found)
-    chosen: list[str] = []
-    paths = []
-    for target in targets:
-        hits = stages_of(repo, dag, target)
-        if hits:
-            chosen += hits
-        else:
-            paths.append(target)
-    return chosen, paths
 
 
 def _commit_stages(

@@ -69,7 +69,9 @@ def _status(
 ) -> StatusResult:
     hasher = Hasher(repo.root, repo.state, repo.ignore, progress=progress, total=total)
     found = tracked.listing(repo)  # one `git ls-files` for pointers and pipeline files
-    stage_targets, path_targets = _split_targets(repo, targets, found)
+    from gitml.pipeline.targets import split as split_targets
+
+    stage_targets, path_targets = split_targets(repo, targets, found)
     stages = stale_stages(repo, stage_targets, found) if stage_targets or not targets else ()
     changes = []
     pointers = tracked.select(repo, path_targets, found) if path_targets or not targets else []
@@ -118,27 +120,6 @@ def corrupt_in_place(
 
 def _tree_of(scan: Scanned | None) -> Tree | None:
     return scan.tree if scan is not None else None
-
-
-def _split_targets(
-    repo: Repo, targets: Sequence[str], found: tracked.Listing
-) -> tuple[list[str], list[str]]:
-    """Targets as stage addresses (pipeline/targets.py), and the other ones (paths)."""
-    if not targets or not found.pipelines:
-        return [], list(targets)
-    from gitml.pipeline.project import load_dag
-    from gitml.pipeline.targets import stages_of
-
-    dag = load_dag(repo, found=found)
-    stages: list[str] = []
-    paths = []
-    for target in targets:
-        hits = stages_of(repo, dag, target)
-        if hits:
-            stages += hits
-        else:
-            paths.append(target)
-    return stages, paths
 
 
 def stale_stages(

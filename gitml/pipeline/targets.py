@@ -21,6 +21,12 @@ from gitml.paths import to_posix_rel
 from gitml.pipeline.dag import Dag
 from gitml.repo import Repo
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from gitml.tracked import Listing
+
 
 def _here(repo: Repo) -> str:
     """The current folder, repo-relative ('' at the root, '..' outside)."""
@@ -106,3 +112,25 @@ def unknown(dag: Dag, target: str) -> BadInputError:
     elsewhere = [n for n, s in dag.stages.items() if s.local_name.split("@", 1)[0] == target]
     hint = f"did you mean '{elsewhere[0]}'?" if elsewhere else "see 'gitml dag'"
     return BadInputError(f"unknown stage '{target}'", hint=hint)
+
+
+def split(
+    repo: Repo, targets: Sequence[str], found: Listing | None = None
+) -> tuple[list[str], list[str]]:
+    """The stage addresses `targets` name, and the other targets (paths), in order."""
+    from gitml import tracked
+    from gitml.pipeline.project import load_dag
+
+    found = found or tracked.listing(repo)
+    if not targets or not found.pipelines:
+        return [], list(targets)
+    dag = load_dag(repo, found=found)
+    stages: list[str] = []
+    paths = []
+    for target in targets:
+        hits = stages_of(repo, dag, target)
+        if hits:
+            stages += hits
+        else:
+            paths.append(target)
+    return stages, paths
