@@ -31,6 +31,26 @@ class Output:
         return self.hash_info.digest
 
 
+@dataclass(frozen=True, slots=True)
+class ImportSource:
+    """Where an imported output comes from (`gitml import`): `path` in the Git repository
+    `url` at commit `rev_lock`; `rev` is the branch or tag the user asked for (None: the
+    default branch). Written as DVC writes an import: `deps: [{path, repo: {url, rev,
+    rev_lock}}]` and `frozen: true`."""
+
+    url: str
+    path: str
+    rev_lock: str
+    rev: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        repo: dict[str, Any] = {"url": self.url}
+        if self.rev is not None:
+            repo["rev"] = self.rev
+        repo["rev_lock"] = self.rev_lock
+        return {"path": self.path, "repo": repo}
+
+
 @dataclass(frozen=True)
 class Pointer:
     """The content of one pointer file. `rel` is the pointer's path in the repo (POSIX)."""
@@ -39,6 +59,8 @@ class Pointer:
     outs: tuple[Output, ...]
     desc: str | None = None
     meta: dict[str, Any] | None = field(default=None, compare=False)
+    source: ImportSource | None = None  # an import's source; None for `gitml add`
+    frozen: bool = False  # never re-run by repro (imports are frozen, as DVC's)
 
     @property
     def folder(self) -> str:
@@ -60,7 +82,15 @@ class Pointer:
                 raise BadInputError(f"{rel}: outs[{i}]: 'nfiles' goes with a '.dir' digest only")
             notes = {k: item[k] for k in ANNOTATIONS if k in item}
             outs.append(Output(path, info, notes))
-        return cls(rel, tuple(outs), data.get("desc"), data.get("meta"))
+        source = None
+        if "deps" in data:
+            dep = data["deps"][0]
+            where = f"{rel}: deps[0].path"
+            src_path = check_relpath(dep["path"], where=where)
+            repo = dep["repo"]
+            source = ImportSource(repo["url"], src_path, repo["rev_lock"], repo.get("rev"))
+        frozen = bool(data.get("frozen", False))
+        return cls(rel, tuple(outs), data.get("desc"), data.get("meta"), source, frozen)
 
     def with_outs(self, outs: tuple[Output, ...]) -> Pointer:
         """The same pointer (desc, meta) with new outs, each keeping the annotations of the
@@ -69,7 +99,7 @@ class Pointer:
         kept = tuple(
             Output(o.path, o.hash_info, o.annotations or old.get(o.path, {})) for o in outs
         )
-        return Pointer(self.rel, kept, self.desc, self.meta)
+        return Pointer(self.rel, kept, self.desc, self.meta, self.source, self.frozen)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {}
@@ -77,6 +107,10 @@ class Pointer:
             data["desc"] = self.desc
         if self.meta is not None:
             data["meta"] = self.meta
+        if self.frozen:
+            data["frozen"] = True
+        if self.source is not None:
+            data["deps"] = [self.source.to_dict()]
         data["outs"] = [_out_dict(o) for o in self.outs]
         return data
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from s3server import aws_env, s3_endpoint  # noqa: F401  (fixtures for every test file)
 
 from gitml.cli import main
 from gitml.entry import main as entry_main

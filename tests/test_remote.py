@@ -7,43 +7,15 @@ import os
 import shutil
 import socket
 import stat
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import git, make_dir, run_cli, snapshot, write
+from s3server import new_bucket
 
 from gitml import bigio
 from gitml.hashing import hash_bytes
-
-
-@pytest.fixture(scope="session")
-def s3_endpoint() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-@pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-
-
-def s3_client(endpoint: str) -> object:
-    import boto3
-
-    return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -55,8 +27,7 @@ def remote_url(
         yield "local", str(tmp_path / "remote-store")
         return
     endpoint = request.getfixturevalue("s3_endpoint")
-    bucket = f"b-{uuid.uuid4().hex[:12]}"
-    s3_client(endpoint).create_bucket(Bucket=bucket)  # type: ignore[attr-defined]
+    bucket = new_bucket(endpoint)
     yield "s3", f"s3://{bucket}/team/store"
 
 

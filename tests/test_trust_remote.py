@@ -15,11 +15,9 @@ from pathlib import Path
 import pytest
 from conftest import chdir, git, gitml_subprocess, make_dir, run_cli, snapshot, write
 from test_remote import (  # noqa: F401  (fixtures used by name)
-    aws_env,
     remote,
     remote_oids,
     remote_url,
-    s3_endpoint,
     tracked_data,
 )
 
