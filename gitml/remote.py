@@ -217,3 +217,25 @@ def read_url(url: str) -> bytes:
         raise BadInputError(f"{shown}: cannot open it: {e}") from None
     except OSError as e:
         raise GitmlError(f"{shown}: cannot read it: {e}") from None
+
+
+def check_protocol(name: str, url: str) -> None:
+    """Refuse (BadInputError) a remote URL whose fsspec filesystem cannot be had here: an
+    unknown scheme, or one whose package (gcsfs for `gs://`, ...) is not installed."""
+    protocol = remoteurl.protocol_of(url)
+    if protocol in remoteurl.LOCAL_PROTOCOLS:
+        return
+    import fsspec
+
+    try:
+        fsspec.get_filesystem_class(protocol)
+    except ImportError as e:
+        need = str(e).split("\n")[0].rstrip(".")
+        raise BadInputError(
+            f"remote '{name}': {remoteurl.redact(url)}: {need}",
+            hint="install the package, or remove the remote from .dvc/config",
+        ) from None
+    except ValueError:
+        raise BadInputError(
+            f"remote '{name}': {remoteurl.redact(url)}: unknown URL scheme '{protocol}'"
+        ) from None

@@ -262,6 +262,7 @@ from gitml.cli import exp as _exp  # noqa: E402, F401
 from gitml.cli import gc as _gc  # noqa: E402, F401
 from gitml.cli import hooks as _hooks  # noqa: E402, F401
 from gitml.cli import lineage as _lineage  # noqa: E402, F401
+from gitml.cli import migrate as _migrate  # noqa: E402, F401
 from gitml.cli import pipeline as _pipeline  # noqa: E402
 from gitml.cli import plots as _plots  # noqa: E402
 from gitml.cli import registry as _registry  # noqa: E402, F401

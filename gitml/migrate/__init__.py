@@ -1,0 +1,1 @@
+"""Moving a DVC repository to gitml in place (`gitml import-dvc`)."""
