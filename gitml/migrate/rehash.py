@@ -68,7 +68,8 @@ class Rehasher:
         if item.md5.endswith(DIR_SUFFIX):
             info = self._directory(item, keep, where)
         else:
-            found = self.file(item.md5, item.legacy, self.dvc.abspath(item.path), keep, where)
+            ws = self.dvc.abspath(item.path)
+            found = self.file(item.md5, item.legacy, ws, keep, f"{where}: {item.path}")
             info = HashInfo(found.digest, found.size)
         self.done[(item.md5, keep)] = info
         return info
@@ -86,8 +87,8 @@ class Rehasher:
                 return found
         raise BadInputError(
             f"{where}: no copy of its data has the md5 DVC recorded ({md5}): "
-            + ("DVC's cache and the workspace differ" if tried else "neither DVC's cache nor the"
-               " workspace has it"),
+            + ("the copies in DVC's cache and the workspace differ" if tried else "neither DVC's"
+               " cache nor the workspace has it"),
             hint="run 'dvc status', then 'dvc pull' or 'dvc commit', and convert again",
         )  # fmt: skip
 
