@@ -16,7 +16,7 @@ from collections.abc import Callable
 from gitml import scm
 from gitml.constants import GITML_DIR, LOCK_FILE, TMP_DIR
 from gitml.cpus import file_threads
-from gitml.errors import BadInputError, NotARepoError
+from gitml.errors import EXIT_ERROR, BadInputError, GitmlError, NotARepoError
 from gitml.migrate import convert, dvcrepo, remotes
 from gitml.migrate.rehash import Rehasher
 from gitml.migrate.transaction import transaction
@@ -77,9 +77,18 @@ def import_dvc(cwd: str, *, push: bool = False, jobs: int | None = None) -> Impo
     from gitml.commands.push import push as push_all
     from gitml.used import Scope
 
-    pushed = push_all(Repo(root), Scope(), jobs=jobs)
+    try:
+        pushed = push_all(Repo(root), Scope(), jobs=jobs)
+    except GitmlError as e:  # the conversion stays: it is done and correct
+        raise PushAfterImportError(
+            f"converted, but the push failed: {e.message}", hint="run 'gitml push'"
+        ) from e
     result.push = pushed
     return result
+
+
+class PushAfterImportError(GitmlError):
+    exit_code = EXIT_ERROR
 
 
 def _check_clean(root: str) -> None:
