@@ -396,3 +396,52 @@ def test_remote_whose_fsspec_package_is_missing(make: Callable[[str], Path]) -> 
     result = run_cli("import-dvc")
     assert result.code == 2 and "remote 'gcs'" in result.err and "gcsfs" in result.err
     assert result.err.count("\n") == 1 and snapshot(root) == before
+
+
+def test_symlinks_into_dvc_cache_become_copies(
+    make: Callable[[str], Path], dvc_oracle: Oracle
+) -> None:
+    """issue 17 item 1: with DVC's `cache.type symlink` the workspace links into .dvc/cache,
+    which the conversion removes: the links become copies of the same bytes, status clean."""
+    root = make("data")
+    _dvc(dvc_oracle, root, "config", "cache.type", "symlink")
+    _dvc(dvc_oracle, root, "checkout", "-q", "--relink")
+    assert (root / "data" / "images" / "big.bin").is_symlink()
+    git(root, "commit", "-qam", "symlinks")
+    result = run_cli("import-dvc")
+    assert result.code == 0, result.err
+    assert "links into DVC's cache replaced by copies" in result.err
+    big = root / "data" / "images" / "big.bin"
+    assert not big.is_symlink() and big.read_bytes() == BIG
+    assert not (root / "data" / "a.csv").is_symlink()
+    assert yaml.safe_load((root / ".gitml" / "config.yaml").read_text())["cache"] == {
+        "type": "symlink"
+    }
+    assert run_cli("status").out.strip() == "Data and pipelines are up to date."
+
+
+def test_state_database_learns_the_workspace_digests(make: Callable[[str], Path]) -> None:
+    """issue 17 item 5: the files read from the workspace are remembered by stat, so the
+    first `gitml status` after the conversion hashes nothing again."""
+    from gitml.statcache import StatCache, stat_key
+
+    root = make("data")
+    assert run_cli("import-dvc").code == 0
+    files = [p for p in (root / "data").rglob("*") if p.is_file() and p.suffix != ".gitml"]
+    files = [p for p in files if p.name not in (".gitignore", "scratch.tmp")]
+    state = StatCache(str(root / ".gitml" / "tmp" / "state.db"))
+    known = state.get_many(stat_key(p.stat()) for p in files)
+    assert {known.get(stat_key(p.stat())) for p in files} == {xxh(p.read_bytes()) for p in files}
+    state.close()
+
+
+def test_password_in_a_remote_url_stays_local(make: Callable[[str], Path]) -> None:
+    """issue 17 item 1: a remote URL carrying a password goes to the local config only."""
+    root = make("data")
+    with open(root / ".dvc" / "config", "a") as f:
+        f.write("['remote \"web\"']\n    url = s3://user:hunter2@bucket/path\n")
+    git(root, "commit", "-qam", "a remote with a password")
+    result = run_cli("import-dvc")
+    assert result.code == 0, result.err
+    assert "hunter2" not in (root / ".gitml" / "config.yaml").read_text()
+    assert "hunter2" in (root / ".gitml" / "config.local.yaml").read_text()

@@ -22,6 +22,7 @@ from gitml.migrate.rehash import Rehasher
 from gitml.migrate.transaction import transaction
 from gitml.record import dataclass
 from gitml.repo import Repo
+from gitml.statcache import now_ns
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -110,15 +111,24 @@ def _convert(
         dvc, repo.cache, jobs=jobs or file_threads(), ignored=_dvcignore(dvc.ignore)
     )
     backup = os.path.join(repo.tmp_dir, BACKUP)
+    started = now_ns()
+    outs: list[str] = []
     with repo.lock(), transaction(repo.root, backup) as tx:
-        npointers = convert.pointers(tx, dvc, rehasher)
+        npointers = convert.pointers(tx, dvc, rehasher, outs)
         convert.pipelines(tx, dvc)
         convert.ignore(tx, repo, dvc)
         convert.gitml_files(tx, repo, config)
-        notes = convert.locks(tx, dvc, Repo(repo.root), rehasher)
+        notes = convert.locks(tx, dvc, Repo(repo.root), rehasher, outs)
+        copies = convert.own_copies(tx, dvc, outs)
         repo.cache.sync()  # objects are durable before the pointers naming them are kept
         tx.remove(dvcrepo.DVC_DIR)
         written, removed = list(tx.written), list(tx.removed)
+    repo.state.put_many(rehasher.seen, hashed_at_ns=started)
+    if copies:
+        notes.append(
+            f"{copies} workspace links into DVC's cache replaced by copies (gitml links"
+            " only into its own cache)"
+        )
     if rehasher.legacy:
         notes.insert(
             0,

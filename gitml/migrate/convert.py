@@ -7,6 +7,7 @@ outs re-hashed), `.dvcignore` -> `.gitmlignore`, `.dvc/config` remotes -> gitml'
 
 from __future__ import annotations
 
+import os
 import posixpath
 
 from gitml import yamlio
@@ -62,12 +63,30 @@ def check_free(repo: Repo, dvc: DvcRepo) -> None:
 
 
 def _exists(repo: Repo, rel: str) -> bool:
-    import os
-
     return os.path.lexists(repo.abspath(rel))
 
 
-def pointers(tx: Transaction, dvc: DvcRepo, rehasher: Rehasher) -> int:
+def own_copies(tx: Transaction, dvc: DvcRepo, rels: list[str]) -> int:
+    """Replace workspace symlinks into DVC's cache (DVC's `cache.type` symlink) under the
+    outputs `rels` by copies: DVC's cache goes, and gitml links only into its own."""
+    cache = os.path.realpath(dvc.cache_dir) + os.sep
+    count = 0
+    for rel in rels:
+        top = dvc.abspath(rel)
+        paths = [top] if not os.path.isdir(top) or os.path.islink(top) else _walk(top)
+        for path in paths:
+            if os.path.islink(path) and os.path.realpath(path).startswith(cache):
+                tx.copy_over_link(path)
+                count += 1
+    return count
+
+
+def _walk(top: str) -> list[str]:
+    return [os.path.join(folder, n) for folder, _, names in os.walk(top) for n in names]
+
+
+def pointers(tx: Transaction, dvc: DvcRepo, rehasher: Rehasher, outs_seen: list[str]) -> int:
+    """Each .dvc file as a pointer; the outputs' paths are added to `outs_seen`."""
     for rel in dvc.dvcfiles:
         item = dvcrepo.read_dvcfile(dvc, rel)
         folder = posixpath.dirname(rel)
@@ -76,6 +95,7 @@ def pointers(tx: Transaction, dvc: DvcRepo, rehasher: Rehasher) -> int:
             info = rehasher.recorded(out, keep=True, where=rel)
             path = posixpath.relpath(out.path, folder) if folder else out.path
             outs.append(Output(path, info, dict(out.annotations)))
+            outs_seen.append(out.path)
         source = _source(item.source, rel) if item.source is not None else None
         pointer = Pointer(pointer_rel(rel), tuple(outs), item.desc, item.meta, source, item.frozen)
         _write_yaml(tx, pointer.rel, pointer.to_dict(), "pointer")
@@ -100,9 +120,12 @@ def pipelines(tx: Transaction, dvc: DvcRepo) -> None:
         tx.remove(rel)
 
 
-def locks(tx: Transaction, dvc: DvcRepo, repo: Repo, rehasher: Rehasher) -> list[str]:
+def locks(
+    tx: Transaction, dvc: DvcRepo, repo: Repo, rehasher: Rehasher, outs_seen: list[str]
+) -> list[str]:
     """Each dvc.lock as gitml.lock, the converted pipelines loaded by gitml's own loader
-    (what it refuses stops the conversion); returns notes on stages dropped."""
+    (what it refuses stops the conversion); returns notes on stages dropped. The cached
+    outs' paths are added to `outs_seen`."""
     from gitml.pipeline.project import load_dag
 
     notes: list[str] = []
@@ -131,6 +154,7 @@ def locks(tx: Transaction, dvc: DvcRepo, repo: Repo, rehasher: Rehasher) -> list
                     for o in entry.outs
                 ),
             )
+        outs_seen.extend(o.path for lock in converted.values() for o in lock.outs if o.cache)
         data = lockfile.to_dict(converted, list(stages), posixpath.dirname(rel))
         _write_yaml(tx, posixpath.join(posixpath.dirname(rel), LOCK_FILE_NAME), data, "lock")
         tx.remove(rel)

@@ -21,6 +21,7 @@ from gitml.hashing import HashInfo, new_hasher
 from gitml.migrate.dvcrepo import DvcRepo, Recorded
 from gitml.odb import OBJECT_MODE, SMALL_FILE, ObjectStore
 from gitml.record import dataclass
+from gitml.statcache import StatKey, stat_key
 from gitml.tree import Tree, TreeEntry
 
 TYPE_CHECKING = False
@@ -36,6 +37,7 @@ class Found:
     digest: str  # xxh3
     size: int
     source: str  # the file the bytes came from
+    key: StatKey  # its stat before it was read
 
 
 class Rehasher:
@@ -58,6 +60,9 @@ class Rehasher:
         self.files = 0
         self.bytes = 0
         self.legacy = False  # any DVC 2 (md5-dos2unix) digest seen
+        # (stat key, xxh3) of workspace files read: the state database learns them, so the
+        # first `gitml status` does not hash everything again
+        self.seen: list[tuple[StatKey, str]] = []
 
     def recorded(self, item: Recorded, *, keep: bool, where: str) -> HashInfo:
         """The xxh3 HashInfo of what `item` recorded; its bytes copied in when `keep`."""
@@ -75,15 +80,18 @@ class Rehasher:
         return info
 
     def file(self, md5: str, legacy: bool, workspace: str, keep: bool, where: str) -> Found:
-        """The xxh3 of the bytes whose md5 is `md5`: from DVC's cache, else the workspace."""
+        """The xxh3 of the bytes whose md5 is `md5`: from the workspace copy, else DVC's
+        cache (a workspace link into DVC's cache is read there)."""
         tried = [p for p in self.dvc.cache_paths(md5) if os.path.isfile(p)]
-        if os.path.isfile(workspace):  # a link into DVC's cache too: the bytes are checked
-            tried.append(workspace)
+        if os.path.isfile(workspace) and not os.path.islink(workspace):
+            tried.insert(0, workspace)
         for path in tried:
             found = _take(path, md5, legacy, self.store if keep else None)
             if found is not None:
                 self.files += 1
                 self.bytes += found.size
+                if path == workspace:
+                    self.seen.append((found.key, found.digest))
                 return found
         raise BadInputError(
             f"{where}: no copy of its data has the md5 DVC recorded ({md5}): "
@@ -169,7 +177,8 @@ def _take(path: str, md5: str, legacy: bool, store: ObjectStore | None) -> Found
     """One pass over `path`: md5 and xxh3 together, the bytes copied into `store` (when
     given) under their xxh3 only if the md5 is `md5`. None when it is not."""
     with open(path, "rb", buffering=0) as f:
-        size = os.fstat(f.fileno()).st_size
+        st = os.fstat(f.fileno())
+        key, size = stat_key(st), st.st_size
         if size <= SMALL_FILE:
             data = f.read()
             if not _md5_matches(data, md5, legacy):
@@ -179,8 +188,8 @@ def _take(path: str, md5: str, legacy: bool, store: ObjectStore | None) -> Found
             digest = xxh.hexdigest()
             if store is not None:
                 store.add_bytes(digest, data)
-            return Found(digest, len(data), path)
-        return _take_stream(f, path, md5, legacy, store)
+            return Found(digest, len(data), path, key)
+        return _take_stream(f, path, md5, legacy, store, key)
 
 
 def _md5_matches(data: bytes, md5: str, legacy: bool) -> bool:
@@ -194,7 +203,7 @@ def _md5_matches(data: bytes, md5: str, legacy: bool) -> bool:
 
 
 def _take_stream(
-    f: Any, path: str, md5: str, legacy: bool, store: ObjectStore | None
+    f: Any, path: str, md5: str, legacy: bool, store: ObjectStore | None, key: StatKey
 ) -> Found | None:
     hasher, xxh = hashlib.md5(usedforsecurity=False), new_hasher()
     tmp = fd = None
@@ -221,7 +230,7 @@ def _take_stream(
                 os.fsync(fd)
                 os.makedirs(os.path.dirname(dest), exist_ok=True)
                 os.replace(tmp, dest)
-        return Found(digest, size, path)
+        return Found(digest, size, path, key)
     except OSError as e:
         name_path(e, path)
         raise

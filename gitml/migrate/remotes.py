@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+from urllib.parse import urlsplit
 
 from gitml import remote, remoteurl
 from gitml.errors import BadInputError
@@ -99,11 +100,10 @@ def _remote(
         if option == "url":
             url = _url(root, value)
             remote.check_protocol(name, url)
-            if "://" in url and remoteurl.protocol_of(url) not in remoteurl.LOCAL_PROTOCOLS:
-                remoteurl.hide_password(url)
-            (local if is_local else shared).setdefault("remotes", {}).setdefault(name, {})[
-                "url"
-            ] = url
+            remoteurl.hide_password(url)
+            secret = "://" in url and bool(urlsplit(url).password)  # never in the tracked file
+            target = local if is_local or secret else shared
+            target.setdefault("remotes", {}).setdefault(name, {})["url"] = url
         elif option in KEPT:
             target = local if is_local or option in SECRETS else shared
             typed: Any = int(value) if option == "jobs" and value.isdigit() else value

@@ -63,6 +63,20 @@ class Transaction:
         self._undo.append(("remove", path, aside.encode(), 0))
         self.removed.append(rel)
 
+    def copy_over_link(self, path: str) -> None:
+        """Replace the symlink at `path` (absolute) by a copy of the file it points to; a
+        rollback puts the link back."""
+        target = os.readlink(path)
+        tmp = atomic.tmp_name(path)
+        try:
+            shutil.copyfile(path, tmp)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        self._undo.append(("link", path, os.fsencode(target), 0))
+
     def rollback(self) -> None:
         """Undo every change, newest first; carries on past a failure, raising the first."""
         first: BaseException | None = None
@@ -77,6 +91,11 @@ class Transaction:
                 elif kind == "mkdir":
                     with contextlib.suppress(OSError):
                         os.rmdir(path)
+                elif kind == "link":
+                    assert old is not None
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(path)
+                    os.symlink(os.fsdecode(old), path)
                 else:
                     assert old is not None
                     os.rename(old.decode(), path)
