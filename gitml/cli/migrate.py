@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shlex
 
 import click
 
@@ -51,4 +50,6 @@ def import_dvc(push: bool, jobs: int | None) -> None:
 
 
 def _quoted(paths: tuple[str, ...]) -> str:
+    import shlex
+
     return " ".join(shlex.quote(p) for p in paths)
