@@ -162,6 +162,19 @@ class ObjectStore:
         finally:
             os.close(fd_in)
 
+    def adopt(self, oid: str, src: str) -> bool:
+        """Move the file `src`, whose bytes the caller checked hash to `oid`, into the store:
+        a rename, no copy (`import-dvc` takes over DVC's cache objects). False, and `src`
+        left alone, when the object is already here; OSError (EXDEV) across filesystems."""
+        dest = self.path(oid)
+        if os.path.exists(dest):
+            return False
+        self._prefix_dir(oid)
+        os.chmod(src, OBJECT_MODE)
+        os.rename(src, dest)
+        self._unsynced.append(dest)
+        return True
+
     def add_verified(self, oid: str, data: bytes) -> None:
         """Store downloaded `data` as `oid` only if it hashes to that name."""
         if hash_bytes(data) != oid.removesuffix(DIR_SUFFIX):

@@ -323,8 +323,9 @@ def test_dvc_import_becomes_a_gitml_import(make: Callable[[str], Path], template
 
 def test_rollback_after_a_corrupt_cache_object(make: Callable[[str], Path]) -> None:
     """issue 17 item 1: a stage out whose DVC cache object is corrupt and whose workspace
-    copy is gone stops the conversion after pointers and pipelines were written: every file
-    is restored, DVC's included, and gitml leaves nothing behind."""
+    copy is gone stops the conversion after pointers and pipelines were written and DVC's
+    other cache objects were moved into gitml's cache: every file is restored, DVC's cache
+    objects included, and gitml leaves nothing behind."""
     root = make("pipeline")
     model = (root / "model.bin").read_bytes()
     import hashlib
@@ -421,11 +422,12 @@ def test_symlinks_into_dvc_cache_become_copies(
 
 
 def test_state_database_learns_the_workspace_digests(make: Callable[[str], Path]) -> None:
-    """issue 17 item 5: the files read from the workspace are remembered by stat, so the
-    first `gitml status` after the conversion hashes nothing again."""
+    """issue 17 item 5: files read from the workspace (here: DVC's cache was emptied, as
+    after `dvc gc`) are remembered by stat, so the first `gitml status` hashes nothing."""
     from gitml.statcache import StatCache, stat_key
 
     root = make("data")
+    shutil.rmtree(root / ".dvc" / "cache")
     assert run_cli("import-dvc").code == 0
     files = [p for p in (root / "data").rglob("*") if p.is_file() and p.suffix != ".gitml"]
     files = [p for p in files if p.name not in (".gitignore", "scratch.tmp")]
@@ -445,3 +447,19 @@ def test_password_in_a_remote_url_stays_local(make: Callable[[str], Path]) -> No
     assert result.code == 0, result.err
     assert "hunter2" not in (root / ".gitml" / "config.yaml").read_text()
     assert "hunter2" in (root / ".gitml" / "config.local.yaml").read_text()
+
+
+def test_dvc_cache_objects_are_moved_not_copied(make: Callable[[str], Path]) -> None:
+    """issue 17 item 5: DVC's own cache (inside .dvc/, removed anyway) hands its checked
+    objects to gitml's cache by rename: the same inode, no second copy of the data."""
+    import hashlib
+
+    root = make("data")
+    md5 = hashlib.md5(BIG).hexdigest()
+    inode = (root / ".dvc" / "cache" / "files" / "md5" / md5[:2] / md5[2:]).stat().st_ino
+    assert run_cli("import-dvc").code == 0
+    oid = xxh(BIG)
+    obj = root / ".gitml" / "cache" / "xxh3" / oid[:2] / oid[2:]
+    assert obj.stat().st_ino == inode and obj.read_bytes() == BIG
+    assert run_cli("checkout").code == 0
+    assert run_cli("status").out.strip() == "Data and pipelines are up to date."

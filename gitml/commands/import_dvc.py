@@ -19,7 +19,7 @@ from gitml.cpus import file_threads
 from gitml.errors import EXIT_ERROR, BadInputError, GitmlError, NotARepoError
 from gitml.migrate import convert, dvcrepo, remotes
 from gitml.migrate.rehash import Rehasher
-from gitml.migrate.transaction import transaction
+from gitml.migrate.transaction import Transaction, transaction
 from gitml.record import dataclass
 from gitml.repo import Repo
 from gitml.statcache import now_ns
@@ -88,6 +88,32 @@ def import_dvc(cwd: str, *, push: bool = False, jobs: int | None = None) -> Impo
     return result
 
 
+def _adopter(
+    repo: Repo, dvc: dvcrepo.DvcRepo, tx: Transaction
+) -> Callable[[str, str], None] | None:
+    """Moves DVC's checked cache objects into gitml's cache (rolled back by `tx`) when
+    DVC's cache is the one inside `.dvc/`, which goes anyway, on the same filesystem, and the
+    workspace does not symlink into it; None (copy) otherwise: a cache elsewhere may be
+    shared with other repositories."""
+    inside = os.path.realpath(os.path.join(dvc.root, dvcrepo.DVC_DIR)) + os.sep
+    cache_type = {**dvc.config.get("cache", {}), **dvc.config_local.get("cache", {})}
+    if (
+        not os.path.isdir(dvc.cache_dir)
+        or not os.path.realpath(dvc.cache_dir).startswith(inside)
+        or "symlink" in cache_type.get("type", "")
+    ):
+        return None
+    os.makedirs(repo.cache.base, exist_ok=True)
+    if os.stat(repo.cache.base).st_dev != os.stat(dvc.cache_dir).st_dev:
+        return None
+
+    def adopt(oid: str, path: str) -> None:
+        if repo.cache.adopt(oid, path):
+            tx.moved(path, repo.cache.path(oid))
+
+    return adopt
+
+
 class PushAfterImportError(GitmlError):
     exit_code = EXIT_ERROR
 
@@ -107,13 +133,17 @@ def _check_clean(root: str) -> None:
 def _convert(
     repo: Repo, dvc: dvcrepo.DvcRepo, config: remotes.ConfigPlan, jobs: int | None
 ) -> ImportDvcResult:
-    rehasher = Rehasher(
-        dvc, repo.cache, jobs=jobs or file_threads(), ignored=_dvcignore(dvc.ignore)
-    )
     backup = os.path.join(repo.tmp_dir, BACKUP)
     started = now_ns()
     outs: list[str] = []
     with repo.lock(), transaction(repo.root, backup) as tx:
+        rehasher = Rehasher(
+            dvc,
+            repo.cache,
+            jobs=jobs or file_threads(),
+            ignored=_dvcignore(dvc.ignore),
+            adopt=_adopter(repo, dvc, tx),
+        )
         npointers = convert.pointers(tx, dvc, rehasher, outs)
         convert.pipelines(tx, dvc)
         convert.ignore(tx, repo, dvc)

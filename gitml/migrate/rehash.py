@@ -51,8 +51,12 @@ class Rehasher:
         *,
         jobs: int = 4,
         ignored: Callable[[str], bool] | None = None,
+        adopt: Callable[[str, str], None] | None = None,
     ) -> None:
+        """`adopt(oid, path)`, when given, moves a checked object file of DVC's cache into
+        `store` (no copy): for a DVC cache that goes away with the conversion."""
         self.dvc = dvc
+        self.adopt = adopt
         self.store = store
         self.jobs = max(1, jobs)
         self.ignored = ignored or (lambda rel: False)
@@ -80,13 +84,23 @@ class Rehasher:
         return info
 
     def file(self, md5: str, legacy: bool, workspace: str, keep: bool, where: str) -> Found:
-        """The xxh3 of the bytes whose md5 is `md5`: from the workspace copy, else DVC's
-        cache (a workspace link into DVC's cache is read there)."""
-        tried = [p for p in self.dvc.cache_paths(md5) if os.path.isfile(p)]
-        if os.path.isfile(workspace) and not os.path.islink(workspace):
-            tried.insert(0, workspace)
+        """The xxh3 of the bytes whose md5 is `md5`, from DVC's cache object (moved into
+        gitml's cache when it is kept and `adopt` is given) or the workspace copy (copied;
+        first, when nothing is to be moved: its stat is remembered)."""
+        cache = [p for p in self.dvc.cache_paths(md5) if os.path.isfile(p)]
+        local = [workspace] if os.path.isfile(workspace) and not os.path.islink(workspace) else []
+        move = keep and self.adopt is not None
+        tried = cache + local if move else local + cache
         for path in tried:
-            found = _take(path, md5, legacy, self.store if keep else None)
+            try:
+                if move and path != workspace:
+                    found = _take(path, md5, legacy, None)
+                    if found is not None and self.adopt is not None:
+                        self.adopt(found.digest, path)
+                else:
+                    found = _take(path, md5, legacy, self.store if keep else None)
+            except FileNotFoundError:  # another thread moved the same object just now
+                continue
             if found is not None:
                 self.files += 1
                 self.bytes += found.size

@@ -77,6 +77,11 @@ class Transaction:
             raise
         self._undo.append(("link", path, os.fsencode(target), 0))
 
+    def moved(self, src: str, dest: str) -> None:
+        """Record that the file `src` was renamed to `dest` (absolute): a rollback moves it
+        back."""
+        self._undo.append(("move", dest, os.fsencode(src), 0))
+
     def rollback(self) -> None:
         """Undo every change, newest first; carries on past a failure, raising the first."""
         first: BaseException | None = None
@@ -91,6 +96,9 @@ class Transaction:
                 elif kind == "mkdir":
                     with contextlib.suppress(OSError):
                         os.rmdir(path)
+                elif kind == "move":
+                    assert old is not None
+                    os.rename(path, os.fsdecode(old))
                 elif kind == "link":
                     assert old is not None
                     with contextlib.suppress(FileNotFoundError):
