@@ -25,8 +25,8 @@ def import_dvc(push: bool, jobs: int | None) -> None:
         return
     say(
         f"converted {render.plural(result.pointers, '.dvc file')},"
-        f" {render.plural(result.pipelines, 'dvc.yaml')},"
-        f" {render.plural(result.locks, 'dvc.lock')};"
+        f" {render.plural(result.pipelines, 'pipeline')},"
+        f" {render.plural(result.locks, 'lock file')};"
         f" {render.plural(result.files, 'file')} ({render.human_size(result.size)}) re-hashed"
     )
     if result.remotes:
