@@ -463,3 +463,22 @@ def test_dvc_cache_objects_are_moved_not_copied(make: Callable[[str], Path]) -> 
     assert obj.stat().st_ino == inode and obj.read_bytes() == BIG
     assert run_cli("checkout").code == 0
     assert run_cli("status").out.strip() == "Data and pipelines are up to date."
+
+
+def test_dvc2_lock_entries_are_rehashed_with_a_note(make: Callable[[str], Path]) -> None:
+    """issue 17 item 1 (bad input): a DVC 2 dvc.lock (entries without `hash: md5`) converts
+    by re-hashing the data, with a note; repro then has nothing to do."""
+    root = make("pipeline")
+    lock = root / "dvc.lock"
+    lines = lock.read_text().splitlines(True)
+    lock.write_text("".join(ln for ln in lines if "hash: md5" not in ln))
+    git(root, "commit", "-qam", "a DVC 2 lock")
+    result = run_cli("import-dvc")
+    assert result.code == 0, result.err
+    assert "note: DVC 2 digests (md5-dos2unix" in result.err
+    train = yaml.safe_load((root / "gitml.lock").read_text())["stages"]["train"]
+    assert {o["path"]: o["digest"] for o in train["outs"]}["model.bin"] == xxh(
+        (root / "model.bin").read_bytes()
+    )
+    assert "Running" not in run_cli("repro").out
+    assert run_cli("status").out.strip() == "Data and pipelines are up to date."
