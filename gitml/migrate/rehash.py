@@ -14,6 +14,7 @@ import os
 import posixpath
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from threading import Lock
 
 from gitml.constants import DIR_SUFFIX
 from gitml.errors import BadInputError, name_path
@@ -63,6 +64,7 @@ class Rehasher:
         self.done: dict[tuple[str, bool], HashInfo] = {}  # (md5, kept) -> result
         self.files = 0
         self.bytes = 0
+        self._count = Lock()  # the counts above are kept by several threads
         self.legacy = False  # any DVC 2 (md5-dos2unix) digest seen
         # (stat key, xxh3) of workspace files read: the state database learns them, so the
         # first `gitml status` does not hash everything again
@@ -102,8 +104,9 @@ class Rehasher:
             except FileNotFoundError:  # another thread moved the same object just now
                 continue
             if found is not None:
-                self.files += 1
-                self.bytes += found.size
+                with self._count:
+                    self.files += 1
+                    self.bytes += found.size
                 if path == workspace:
                     self.seen.append((found.key, found.digest))
                 return found
