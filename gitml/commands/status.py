@@ -33,16 +33,21 @@ class OutStatus:
 class StatusResult:
     changes: tuple[OutStatus, ...]
     stages: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (stage, reasons) of stale stages
+    # imports whose source moved on: (pointer, output, "update available (rev ...)")
+    updates: tuple[tuple[str, str, str], ...] = ()
+    unchecked: tuple[str, ...] = ()  # imports whose source could not be asked (warnings)
 
     @property
     def clean(self) -> bool:
-        return not self.changes and not self.stages
+        return not self.changes and not self.stages and not self.updates
 
     def to_json(self) -> dict[str, list[dict[str, str]]]:
         """{pointer file: [{path, status}], stage name: [{reason}]}, only what differs."""
         out: dict[str, list[dict[str, str]]] = {}
         for c in self.changes:
             out.setdefault(c.pointer, []).append({"path": c.path, "status": c.state})
+        for pointer, path, text in self.updates:
+            out.setdefault(pointer, []).append({"path": path, "status": text})
         for name, texts in self.stages:
             out[name] = [{"reason": text} for text in texts]
         return out
@@ -89,7 +94,18 @@ def _status(
                 state = "not in cache"
             if state is not None:
                 changes.append(OutStatus(pointer.rel, rel, state))
-    return StatusResult(tuple(changes), stages)
+    updates: tuple[tuple[str, str, str], ...] = ()
+    unchecked: tuple[str, ...] = ()
+    if any(p.source is not None for p in pointers):  # ask the sources only when there are imports
+        from gitml.xrepo.check import check
+
+        moved, problems = check(pointers)
+        by_rel = {p.rel: p for p in pointers}
+        updates = tuple(
+            (m.pointer, by_rel[m.pointer].out_rel(by_rel[m.pointer].outs[0]), str(m)) for m in moved
+        )
+        unchecked = tuple(problems)
+    return StatusResult(tuple(changes), stages, updates, unchecked)
 
 
 def corrupt_in_place(
@@ -145,9 +161,7 @@ def stale_stages(
         stage = dag.stages[name]
         if stage.frozen:
             continue
-        why = stale_reasons(
-            repo.root, stage, locks.get(name), hash_of, in_cache=repo.cache.exists
-        )
+        why = stale_reasons(repo.root, stage, locks.get(name), hash_of, in_cache=repo.cache.exists)
         if why:
             stale.append((name, tuple(str(w) for w in why)))
     return tuple(stale)

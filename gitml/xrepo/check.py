@@ -1,0 +1,101 @@
+"""Has an import's source moved on? One `git ls-remote` per source URL, bounded in time,
+asked by `gitml status` only when there are imports; an unreachable source is told, never
+an error."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from gitml.pointer import ImportSource, Pointer
+from gitml.record import dataclass
+
+LS_REMOTE_TIMEOUT_S = 4.0
+
+
+@dataclass(frozen=True)
+class Moved:
+    """`pointer`'s source rev now names `new`, not the recorded `source.rev_lock`."""
+
+    pointer: str
+    source: ImportSource
+    new: str
+
+    def __str__(self) -> str:
+        rev = self.source.rev or "HEAD"
+        return f"update available (rev {rev}: {self.source.rev_lock[:7]} -> {self.new[:7]})"
+
+
+def check(pointers: Sequence[Pointer]) -> tuple[list[Moved], list[str]]:
+    """(imports whose source moved on, one line per source that could not be asked)."""
+    imports = [(p.rel, p.source) for p in pointers if p.source is not None]
+    todo = [(rel, s) for rel, s in imports if not _is_sha(s.rev)]
+    urls = sorted({s.url for _, s in todo})
+    if not urls:
+        return [], []
+    with ThreadPoolExecutor(min(8, len(urls))) as pool:
+        answers = dict(zip(urls, pool.map(_ls_remote, urls), strict=True))
+    moved, problems = [], []
+    for rel, source in todo:
+        refs = answers[source.url]
+        if isinstance(refs, str):
+            problems.append(f"{rel}: cannot check its source for updates ({refs})")
+            continue
+        new = _resolve(refs, source.rev)
+        if new is None:
+            problems.append(f"{rel}: rev {source.rev!r} is no longer in {source.url}")
+        elif new != source.rev_lock:
+            moved.append(Moved(rel, source, new))
+    return moved, problems
+
+
+def _is_sha(rev: str | None) -> bool:
+    return rev is not None and len(rev) == 40 and all(c in "0123456789abcdef" for c in rev)
+
+
+def _resolve(refs: dict[str, str], rev: str | None) -> str | None:
+    if rev is None:
+        return refs.get("HEAD")
+    for name in (
+        f"refs/tags/{rev}^{{}}",
+        f"refs/tags/{rev}",
+        f"refs/heads/{rev}",
+        f"{rev}^{{}}",
+        rev,
+    ):
+        if name in refs:
+            return refs[name]
+    return None
+
+
+def _ls_remote(url: str) -> dict[str, str] | str:
+    """ref -> sha of every ref at `url`; or why it could not be asked (one line)."""
+    import subprocess
+
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true"}
+    env.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes -o ConnectTimeout=4")
+    path = url.removeprefix("file://")
+    if "://" not in url and not os.path.isabs(path):
+        return "not an absolute path"
+    try:
+        proc = subprocess.run(
+            ["git", "ls-remote", "--", url],
+            capture_output=True,
+            timeout=LS_REMOTE_TIMEOUT_S,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return f"{url} did not answer in {LS_REMOTE_TIMEOUT_S:.0f} s"
+    except OSError as e:
+        return f"git ls-remote failed: {e.strerror}"
+    if proc.returncode != 0:
+        lines = proc.stderr.decode(errors="replace").strip().splitlines()
+        return f"{url} unreachable: {lines[-1] if lines else proc.returncode}"
+    refs = {}
+    for line in proc.stdout.decode(errors="replace").splitlines():
+        sha, _, ref = line.partition("\t")
+        refs[ref] = sha
+    return refs

@@ -1,0 +1,85 @@
+"""What another gitml repository holds at a commit: its Git files and its gitml outputs,
+marked as such (as `dvc ls` marks DVC's outputs)."""
+
+from __future__ import annotations
+
+import posixpath
+
+from gitml.constants import GITML_DIR
+from gitml.errors import BadInputError
+from gitml.hashing import HashInfo
+from gitml.paths import check_not_private, check_relpath
+from gitml.record import dataclass
+from gitml.xrepo.source import Source
+
+
+@dataclass(frozen=True)
+class Entry:
+    path: str  # relative to the folder listed (the path itself when it is a file)
+    isout: bool  # a gitml output (tracked by a pointer or a gitml.lock), not a Git file
+    isdir: bool
+    isexec: bool = False
+    size: int | None = None
+
+    def to_json(self) -> dict[str, object]:
+        data: dict[str, object] = {
+            "path": self.path,
+            "isout": self.isout,
+            "isdir": self.isdir,
+            "isexec": self.isexec,
+        }
+        if self.size is not None:
+            data["size"] = self.size
+        return data
+
+
+def list_at(
+    src: Source, sha: str, path: str | None, *, recursive: bool
+) -> tuple[list[Entry], tuple[str, HashInfo] | None]:
+    """The entries under `path` (the root if None) at `sha`; and, when `path` is a gitml
+    folder output, that output (its entries come from its manifest: the caller's part)."""
+    rel = ""
+    if path and path.strip("/") not in ("", "."):
+        rel = check_relpath(path.strip("/"), where="PATH")
+        check_not_private(rel, where="PATH")
+    outs = {p: info for p, (info, _) in src.outputs(sha).items()}
+    if rel in outs:
+        info = outs[rel]
+        if info.is_dir:
+            return [], (rel, info)
+        return [Entry(posixpath.basename(rel), True, False, False, info.size)], None
+    kind = src.kind(sha, rel) if rel else "tree"
+    if kind == "blob":
+        listed = src.ls_tree(sha, posixpath.dirname(rel), recursive=False)
+        exe = any(m == "100755" and p == rel for m, _, _, p in listed)
+        return [Entry(posixpath.basename(rel), False, False, exe)], None
+    under = {p: i for p, i in outs.items() if not rel or p.startswith(rel + "/")}
+    if kind != "tree" and not under:
+        raise BadInputError(f"{path}: no such file or folder in {src.url} at {sha[:7]}")
+    entries: dict[str, Entry] = {}
+    if kind == "tree":
+        for flags, what, _, full in src.ls_tree(sha, rel, recursive=recursive):
+            name = full[len(rel) + 1 :] if rel else full
+            if name == GITML_DIR or name.startswith(GITML_DIR + "/") or what == "commit":
+                continue
+            entries[name] = Entry(name, False, what == "tree", flags == "100755")
+    for out, info in under.items():
+        name = out[len(rel) + 1 :] if rel else out
+        if recursive or "/" not in name:
+            entries[name] = Entry(name, True, info.is_dir, False, info.size)
+        else:
+            top = name.split("/", 1)[0]
+            entries.setdefault(top, Entry(top, False, True))
+    return sorted(entries.values(), key=lambda e: e.path), None
+
+
+def manifest_entries(tree_items: list[tuple[str, int]], recursive: bool) -> list[Entry]:
+    """A folder output's entries from its manifest ((path, size) of each file)."""
+    entries: dict[str, Entry] = {}
+    for name, size in tree_items:
+        if recursive or "/" not in name:
+            entries[name] = Entry(name, True, False, False, size)
+        else:
+            top = name.split("/", 1)[0]
+            entries.setdefault(top, Entry(top, True, True))
+    return sorted(entries.values(), key=lambda e: e.path)
