@@ -53,7 +53,7 @@ def import_(
         found = src.locate(sha, path, rev)
         with repo.cache_lock(shared=True):
             info = bring(src, sha, found, repo.cache)
-        where = ImportSource(url, found.path, sha, rev)
+        where = ImportSource(url, found.full, sha, rev)
         write_import(repo, pointer_rel, info, where)
         scm.add_to_gitignore(repo.root, rel)
     checkout(repo, [rel], force=True)

@@ -66,7 +66,7 @@ def _update_one(repo: Repo, pointer: Pointer, rev: str | None, force: bool) -> U
         with repo.cache_lock(shared=True):
             info = bring(src, sha, found, repo.cache)
         data_changed = info != pointer.outs[0].hash_info
-        where = ImportSource(old.url, found.path, sha, want)
+        where = ImportSource(old.url, found.full, sha, want)
         outs = pointer.with_outs((Output(pointer.outs[0].path, info),)).outs
         tracked.write_pointer(
             repo, Pointer(pointer.rel, outs, pointer.desc, pointer.meta, where, True)

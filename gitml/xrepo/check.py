@@ -12,6 +12,21 @@ from gitml.pointer import ImportSource, Pointer
 from gitml.record import dataclass
 
 LS_REMOTE_TIMEOUT_S = 4.0
+# the transports a source URL may use: Git's "known-safe" ones and local paths; never a
+# `transport::address` helper (`ext::sh -c ...` runs a command), whoever wrote the pointer
+SCHEMES = ("file", "http", "https", "ssh", "git", "git+ssh", "ssh+git")
+
+
+def url_problem(url: str) -> str | None:
+    """Why gitml will not hand `url` to Git, or None."""
+    if not url or url.startswith("-"):
+        return "not a Git repository URL"
+    if "://" in url:
+        if url.split("://", 1)[0].lower() not in SCHEMES:
+            return f"unsupported URL scheme (use one of {', '.join(SCHEMES)}, or a path)"
+    elif "::" in url:
+        return "Git transport helpers (TRANSPORT::ADDRESS) are not allowed"
+    return None
 
 
 @dataclass(frozen=True)
@@ -75,9 +90,9 @@ def _ls_remote(url: str) -> dict[str, str] | str:
 
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true"}
     env.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes -o ConnectTimeout=4")
-    path = url.removeprefix("file://")
-    if "://" not in url and not os.path.isabs(path):
-        return "not an absolute path"
+    problem = url_problem(url)
+    if problem is not None:
+        return f"{url}: {problem}"
     try:
         proc = subprocess.run(
             ["git", "ls-remote", "--", url],

@@ -7,6 +7,7 @@ from __future__ import annotations
 import posixpath
 
 from gitml import githistory, remoteurl
+from gitml.constants import DIR_SUFFIX
 from gitml.errors import BadInputError, CorruptObjectError, GitmlError, TransferError
 from gitml.hashing import HashInfo, hash_bytes
 from gitml.odb import SMALL_FILE, ObjectStore
@@ -18,51 +19,107 @@ from gitml.xrepo.source import Found, Source, is_local, local_path
 
 
 def bring(source: Source, sha: str, found: Found, cache: ObjectStore) -> HashInfo:
-    """Make `found` (at commit `sha`) whole in `cache`; its hash."""
+    """Make `found` (at commit `sha`) whole in `cache`; its hash. The source's remote is
+    opened only when an object is not in `cache` already."""
     if found.info is None:
         return _from_git(source, sha, found, cache)
-    store = _remote_of(source, sha, found.path)
+    remote = _Lazy(source, sha, found.path)
     info = found.info
-    where = f"{found.path} in {source.url}"
+    where = f"{found.full} in {source.url}"
+    manifests: dict[str, bytes] = {}  # stored last: a folder's manifest names whole data
     oids: dict[str, int] = {info.digest: info.size}
     if info.is_dir:
-        oids = {e.digest: e.size for e in _manifest(store, cache, info, where)}
+        tree = _manifest(remote, cache, info, where, manifests)
+        if found.inner:
+            manifests.clear()  # the output's manifest is not what we import
+            info, tree = _part(tree, found, where)
+            if info.is_dir:
+                manifests[info.digest] = tree.to_json()  # the part's manifest: made here
+        oids = {e.digest: e.size for e in tree} if info.is_dir else {info.digest: info.size}
     todo = sorted(o for o in oids if not cache.exists(o))
-    result = transfer(todo, lambda oid: _one(store, cache, oid, oids[oid]), jobs=store.jobs)
+    if todo:
+        store = remote.store()
+        result = transfer(todo, lambda oid: _one(store, cache, oid, oids[oid]), jobs=store.jobs)
+        if result.failed:
+            cache.sync()
+            why = result.failed[0][1]
+            if "missing on remote" in why:
+                raise BadInputError(f"{where}: {why}")
+            if "corrupt" in why:
+                raise CorruptObjectError(f"{where}: {why}; refused")
+            raise TransferError(f"{where}: {len(result.failed)} object(s) not fetched: {why}")
+    for oid, data in manifests.items():
+        cache.add_bytes(oid, data)
     cache.sync()
-    if result.failed:
-        oid, why = result.failed[0]
-        if "missing on remote" in why:
-            raise BadInputError(f"{where}: {why}")
-        if "corrupt" in why:
-            raise CorruptObjectError(f"{where}: {why}; refused")
-        raise TransferError(f"{where}: {len(result.failed)} object(s) not fetched: {oid}: {why}")
     return info
 
 
+def _part(tree: Tree, found: Found, where: str) -> tuple[HashInfo, Tree]:
+    """The file or folder `found.inner` inside a folder output: its hash and (for a folder)
+    its own manifest, made from the output's."""
+    inner = found.inner
+    for entry in tree:
+        if entry.path == inner:
+            return HashInfo(entry.digest, entry.size), Tree(())
+    prefix = inner + "/"
+    part = Tree.build(
+        TreeEntry(e.path[len(prefix) :], e.digest, e.size)
+        for e in tree
+        if e.path.startswith(prefix)
+    )
+    if not len(part):
+        raise BadInputError(f"{where}: the tracked folder has no {inner!r}")
+    return part.hash_info(), part
+
+
+class _Lazy:
+    """The source's default remote, opened when first needed."""
+
+    def __init__(self, source: Source, sha: str, path: str) -> None:
+        self.args = (source, sha, path)
+        self._store: RemoteStore | None = None
+
+    def store(self) -> RemoteStore:
+        if self._store is None:
+            self._store = _remote_of(*self.args)
+        return self._store
+
+
 def bring_manifest(source: Source, sha: str, path: str, info: HashInfo, cache: ObjectStore) -> Tree:
-    """The manifest of the folder output `path` (at `sha`), fetched into `cache`, verified."""
-    where = f"{path} in {source.url}"
+    """The manifest of the folder output `path` (at `sha`), from `cache` or the source's
+    remote (verified, parsed; not stored: a manifest in the cache means its files are)."""
+    return _manifest(_Lazy(source, sha, path), cache, info, f"{path} in {source.url}", {})
+
+
+def _manifest(
+    remote: _Lazy, cache: ObjectStore, info: HashInfo, where: str, fetched: dict[str, bytes]
+) -> Tree:
+    """The folder output's manifest, from `cache`, else fetched (verified and parsed; its
+    bytes go to `fetched`, for the caller to store once the files are in)."""
     if cache.exists(info.digest):
         return cache.read_tree(info.digest, where=f"manifest of {where}")
-    return _manifest(_remote_of(source, sha, path), cache, info, where)
+    data = _first(remote.store(), info.digest, where)
+    tree = Tree.from_json(data, where=f"manifest of {where}")
+    fetched[info.digest] = data
+    return tree
 
 
-def _manifest(store: RemoteStore, cache: ObjectStore, info: HashInfo, where: str) -> Tree:
-    if not cache.exists(info.digest):
-        _first(store, cache, info.digest, where)
-        cache.sync()
-    return cache.read_tree(info.digest, where=f"manifest of {where}")
-
-
-def _first(store: RemoteStore, cache: ObjectStore, oid: str, where: str) -> None:
-    """A directory's manifest, before the files it names: its failure is the command's."""
+def _first(store: RemoteStore, oid: str, where: str) -> bytes:
+    """A directory's manifest, verified, before the files it names."""
     try:
-        _one(store, cache, oid, 0)
-    except GitmlError as e:
-        if "missing on remote" in e.message:
-            raise BadInputError(f"{where}: {e.message}") from None
-        raise CorruptObjectError(f"{where}: {e.message}; refused") from None
+        data = store.read(oid)
+    except FileNotFoundError:
+        raise BadInputError(f"{where}: object {oid} missing on remote '{store.name}'") from None
+    except GitmlError:
+        raise
+    except Exception as e:
+        raise RemoteError(store.name, e) from e
+    if hash_bytes(data) != oid.removesuffix(DIR_SUFFIX):
+        raise CorruptObjectError(
+            f"{where}: object {oid} from remote '{store.name}' is corrupt (its bytes do not"
+            " match its name); refused"
+        )
+    return data
 
 
 def _one(store: RemoteStore, cache: ObjectStore, oid: str, size: int) -> None:

@@ -33,11 +33,15 @@ class Entry:
         return data
 
 
+Folder = tuple[str, HashInfo, str]  # a folder output, and the path inside it to list
+
+
 def list_at(
     src: Source, sha: str, path: str | None, *, recursive: bool
-) -> tuple[list[Entry], tuple[str, HashInfo] | None]:
-    """The entries under `path` (the root if None) at `sha`; and, when `path` is a gitml
-    folder output, that output (its entries come from its manifest: the caller's part)."""
+) -> tuple[list[Entry], Folder | None]:
+    """The entries under `path` (the root if None) at `sha`; or, when `path` is (inside) a
+    gitml folder output, that output and the path inside it (its entries come from its
+    manifest: the caller's part)."""
     rel = ""
     if path and path.strip("/") not in ("", "."):
         rel = check_relpath(path.strip("/"), where="PATH")
@@ -46,8 +50,11 @@ def list_at(
     if rel in outs:
         info = outs[rel]
         if info.is_dir:
-            return [], (rel, info)
+            return [], (rel, info, "")
         return [Entry(posixpath.basename(rel), True, False, False, info.size)], None
+    for out, info in outs.items():
+        if rel.startswith(out + "/") and info.is_dir:
+            return [], (out, info, rel[len(out) + 1 :])
     kind = src.kind(sha, rel) if rel else "tree"
     if kind == "blob":
         listed = src.ls_tree(sha, posixpath.dirname(rel), recursive=False)
@@ -73,10 +80,17 @@ def list_at(
     return sorted(entries.values(), key=lambda e: e.path), None
 
 
-def manifest_entries(tree_items: list[tuple[str, int]], recursive: bool) -> list[Entry]:
-    """A folder output's entries from its manifest ((path, size) of each file)."""
+def manifest_entries(tree_items: list[tuple[str, int]], inner: str, recursive: bool) -> list[Entry]:
+    """A folder output's entries under `inner` from its manifest ((path, size) of each
+    file); empty when it has nothing there."""
     entries: dict[str, Entry] = {}
-    for name, size in tree_items:
+    prefix = inner + "/" if inner else ""
+    for full, size in tree_items:
+        if full == inner:
+            return [Entry(posixpath.basename(full), True, False, False, size)]
+        if not full.startswith(prefix):
+            continue
+        name = full[len(prefix) :]
         if recursive or "/" not in name:
             entries[name] = Entry(name, True, False, False, size)
         else:

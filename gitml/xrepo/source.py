@@ -37,16 +37,29 @@ class Found:
     info: HashInfo | None
     owner: str = ""
     git_dir: bool = False
+    inner: str = ""  # a path inside the folder output `path` names (`d/sub/f.csv`: `sub/f.csv`)
+
+    @property
+    def full(self) -> str:
+        """The path asked for, in the source."""
+        return f"{self.path}/{self.inner}" if self.inner else self.path
 
 
 def normalize_url(url: str) -> str:
     """A local path as an absolute path (the pointer then works from any folder); any other
     Git URL as given."""
-    if not url or url.startswith("-"):
-        raise BadInputError(f"{url!r}: not a Git repository URL")
+    _check_url(url)
     if "://" not in url and os.path.exists(url):
         return os.path.abspath(url)
     return url
+
+
+def _check_url(url: str) -> None:
+    from gitml.xrepo.check import url_problem
+
+    problem = url_problem(url)
+    if problem is not None:
+        raise BadInputError(f"{url!r}: {problem}")
 
 
 def is_local(url: str) -> bool:
@@ -62,6 +75,7 @@ class Source:
 
     def __init__(self, url: str, git_dir: str) -> None:
         self.url, self.git_dir = url, git_dir
+        self._outputs: dict[str, dict[str, tuple[HashInfo, str]]] = {}
 
     def resolve(self, rev: str | None) -> str:
         """The commit `rev` (default: the source's HEAD) names, or BadInputError."""
@@ -90,6 +104,8 @@ class Source:
     def outputs(self, sha: str) -> dict[str, tuple[HashInfo, str]]:
         """Every cached output at `sha`, of pointers and of every gitml.lock: path -> (hash,
         the file naming it); each file schema- and path-checked as a clone's would be."""
+        if sha in self._outputs:
+            return self._outputs[sha]
         listed = sorted(
             githistory.blobs_in_tree(self.git_dir, sha, POINTER_SUFFIX, (LOCK_FILE_NAME,))
         )
@@ -112,6 +128,7 @@ class Source:
                         if entry.cache:
                             check_not_private(entry.path, where=where)
                             found[entry.path] = (entry.hash_info, rel)
+        self._outputs[sha] = found
         return found
 
     def locate(self, sha: str, path: str, rev: str | None) -> Found:
@@ -122,12 +139,9 @@ class Source:
         if rel in outs:
             info, owner = outs[rel]
             return Found(rel, info, owner)
-        for out, (_, owner) in outs.items():
-            if rel.startswith(out + "/"):
-                raise BadInputError(
-                    f"{path}: inside {out}, a folder tracked by {owner} in {self.url};"
-                    f" get or import {out} as a whole"
-                )
+        for out, (info, owner) in outs.items():
+            if rel.startswith(out + "/") and info.is_dir:
+                return Found(out, info, owner, inner=rel[len(out) + 1 :])
         kind = self.kind(sha, rel)
         if kind is None:
             raise BadInputError(
@@ -166,6 +180,7 @@ def mirror_folder(base: str, url: str) -> str:
 def open_source(url: str, base: str) -> Source:
     """The source at `url` with its mirror under `base`: cloned the first time, fetched
     after; BadInputError when `url` is not a Git repository that can be reached."""
+    _check_url(url)  # also a pointer's, which came with a clone
     folder = mirror_folder(base, url)
     if os.path.isdir(folder):
         _git_net(folder, url, "fetch", "--quiet", "--prune", "--force", "origin")
