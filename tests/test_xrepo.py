@@ -376,3 +376,16 @@ def test_cli_runs_as_a_subprocess(repo: Path, src: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "a.txt  [gitml]" in proc.stdout.splitlines()
+
+
+def test_concurrent_gets_share_the_mirror(repo: Path, src: Path) -> None:
+    """issue 17 item 2: two gets at once in one repository: one fetches the mirror at a
+    time, both succeed (bounded in time)."""
+    from conftest import gitml_subprocess
+
+    env = {**os.environ, "PYTHONPATH": os.environ.get("PYTHONPATH", "")}
+    procs = [gitml_subprocess(repo, "get", str(src), "d", "-o", f"out{i}", env=env) for i in (1, 2)]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    assert (repo / "out1" / "x.csv").read_text() == (repo / "out2" / "x.csv").read_text()

@@ -43,21 +43,36 @@ def update(
     chosen = [p for p in tracked.select(repo, targets) if p.source is not None]
     if targets and not chosen:
         raise BadInputError(f"{', '.join(targets)}: not an import (no 'deps: repo' in its pointer)")
-    results = []
+    results, sources = [], Sources(repo)
     for pointer in chosen:
-        results.append(_update_one(repo, pointer, rev, force))
+        results.append(_update_one(repo, pointer, rev, force, sources))
     changed = [r.pointer_rel for r in results if r.changed]
     from gitml import scm
 
     return UpdateResult(tuple(results), tuple(scm.unstaged(repo.root, changed)))
 
 
-def _update_one(repo: Repo, pointer: Pointer, rev: str | None, force: bool) -> Updated:
+class Sources:
+    """Each source URL fetched once per update."""
+
+    def __init__(self, repo: Repo) -> None:
+        self.base = mirrors(repo)
+        self.opened: dict[str, xsource.Source] = {}
+
+    def open(self, url: str) -> xsource.Source:
+        if url not in self.opened:
+            self.opened[url] = xsource.open_source(url, self.base)
+        return self.opened[url]
+
+
+def _update_one(
+    repo: Repo, pointer: Pointer, rev: str | None, force: bool, sources: Sources
+) -> Updated:
     old = pointer.source
     assert old is not None
     want = rev if rev is not None else old.rev
     with repo.lock():
-        src = xsource.open_source(old.url, mirrors(repo))
+        src = sources.open(old.url)
         sha = src.resolve(want)
         if sha == old.rev_lock and want == old.rev:
             return Updated(pointer.rel, old.rev_lock, sha, False, False)

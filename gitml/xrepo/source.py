@@ -14,7 +14,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 
-from gitml import githistory, scm, yamlio
+from gitml import githistory, repolock, scm, yamlio
 from gitml.config import Config
 from gitml.constants import CONFIG_FILE, GITML_DIR, LOCK_FILE_NAME, POINTER_SUFFIX
 from gitml.errors import BadInputError, GitmlError
@@ -25,6 +25,7 @@ from gitml.pointer import Pointer
 from gitml.record import dataclass
 
 MIRRORS = "repos"  # under .gitml/tmp/
+MIRROR_WAIT_S = 120.0
 _GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "SSH_ASKPASS": "true"}
 
 
@@ -182,10 +183,16 @@ def open_source(url: str, base: str) -> Source:
     after; BadInputError when `url` is not a Git repository that can be reached."""
     _check_url(url)  # also a pointer's, which came with a clone
     folder = mirror_folder(base, url)
+    os.makedirs(base, exist_ok=True)
+    # one process fetches a mirror at a time (a clone's network wait included)
+    with repolock.hold(folder + ".lock", repolock.Wait(MIRROR_WAIT_S), doing="fetching " + url):
+        return _clone_or_fetch(url, base, folder)
+
+
+def _clone_or_fetch(url: str, base: str, folder: str) -> Source:
     if os.path.isdir(folder):
         _git_net(folder, url, "fetch", "--quiet", "--prune", "--force", "origin")
         return Source(url, folder)
-    os.makedirs(base, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix=".clone-", dir=base)
     try:
         _git_net(tmp, url, "clone", "--quiet", "--mirror", "--", url, os.path.join(tmp, "m"))
