@@ -138,7 +138,9 @@ def test_get_downloads_without_a_pointer(repo: Path, src: Path, tmp_path: Path) 
         assert run_cli("get", str(src), "a.txt", "-o", "copy.txt").code == 0
         assert run_cli("get", str(src), "README.md").code == 0
         assert run_cli("get", str(src), "model.bin").code == 0
-    assert sorted(os.listdir(plain)) == ["README.md", "copy.txt", "model.bin"]
+        assert run_cli("get", str(src), "d").code == 0
+    assert sorted(os.listdir(plain)) == ["README.md", "copy.txt", "d", "model.bin"]
+    assert (plain / "d" / "sub" / "y.csv").read_text() == "3,4\n"
     assert (plain / "copy.txt").read_text() == "hello\n"
     # OUT exists: refused without --force, replaced with it
     bad(plain, "get", str(src), "a.txt", "-o", str(plain / "copy.txt"))
@@ -262,6 +264,10 @@ def test_tampered_object_on_the_source_remote_is_refused(repo: Path, src: Path) 
     result = bad(repo, "import", str(src), "a.txt", code=3)
     assert "corrupt" in result.err
     bad(repo, "get", str(src), "a.txt", code=3)
+    plain = src.parent / "plain"  # outside a gitml repository: straight from the remote
+    plain.mkdir()
+    with chdir(plain):
+        assert "corrupt" in bad(plain, "get", str(src), "a.txt", code=3).err
     # in a folder: the other files may land (verified); the bad one, the manifest, the
     # pointer and the data do not
     for obj in objects:

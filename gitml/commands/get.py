@@ -14,7 +14,7 @@ from gitml.record import dataclass
 from gitml.repo import Repo, find_repo
 from gitml.xrepo import source as xsource
 from gitml.xrepo.fetch import bring
-from gitml.xrepo.place import write_copy
+from gitml.xrepo.place import fetch_copy, write_copy
 
 
 @dataclass(frozen=True)
@@ -51,15 +51,19 @@ def get(
         sha = src.resolve(rev)
         src.config(sha)  # a gitml repository, or bad input
         found = src.locate(sha, path, rev)
-        info = bring(src, sha, found, cache)
-        files = write_copy(cache, info, dest, force=force)
+        if cache is None and found.info is not None:  # no cache here: straight to `dest`
+            files = fetch_copy(src, sha, found, dest, force=force)
+        else:
+            cache = cache or ObjectStore(os.path.join(base, "cache"))
+            info = bring(src, sha, found, cache)
+            files = write_copy(cache, info, dest, force=force)
     return GetResult(dest, files, sha)
 
 
 @contextlib.contextmanager
-def object_cache() -> Iterator[tuple[str, ObjectStore]]:
+def object_cache() -> Iterator[tuple[str, ObjectStore | None]]:
     """Mirrors and objects: the gitml repository's here (kept for next time), else a temp
-    folder's."""
+    folder for the mirror and no cache."""
     repo: Repo | None
     try:
         repo = find_repo()
@@ -70,4 +74,4 @@ def object_cache() -> Iterator[tuple[str, ObjectStore]]:
             yield os.path.join(repo.tmp_dir, xsource.MIRRORS), repo.cache
         return
     with xsource.temp_base() as base:
-        yield base, ObjectStore(os.path.join(base, "cache"))
+        yield base, None

@@ -3,6 +3,8 @@ outputs); a folder output's files come from its manifest, fetched and verified."
 
 from __future__ import annotations
 
+import os
+
 from gitml.commands.get import object_cache
 from gitml.errors import BadInputError
 from gitml.odb import ObjectStore
@@ -22,7 +24,8 @@ def ls(
     url: str, path: str | None = None, *, rev: str | None = None, recursive: bool = False
 ) -> LsResult:
     url = xsource.normalize_url(url)
-    with object_cache() as (base, cache):
+    with object_cache() as (base, found):
+        cache = found or ObjectStore(os.devnull)  # nothing is stored: it only answers `exists`
         src = xsource.open_source(url, base)
         sha = src.resolve(rev)
         src.config(sha)

@@ -94,18 +94,12 @@ def _status(
                 state = "not in cache"
             if state is not None:
                 changes.append(OutStatus(pointer.rel, rel, state))
-    updates: tuple[tuple[str, str, str], ...] = ()
-    unchecked: tuple[str, ...] = ()
-    if any(p.source is not None for p in pointers):  # ask the sources only when there are imports
-        from gitml.xrepo.check import check
+    if not any(p.source is not None for p in pointers):  # no imports: no source to ask
+        return StatusResult(tuple(changes), stages)
+    from gitml.xrepo.check import updates
 
-        moved, problems = check(pointers)
-        by_rel = {p.rel: p for p in pointers}
-        updates = tuple(
-            (m.pointer, by_rel[m.pointer].out_rel(by_rel[m.pointer].outs[0]), str(m)) for m in moved
-        )
-        unchecked = tuple(problems)
-    return StatusResult(tuple(changes), stages, updates, unchecked)
+    moved, unchecked = updates(pointers)
+    return StatusResult(tuple(changes), stages, moved, unchecked)
 
 
 def corrupt_in_place(
@@ -161,7 +155,9 @@ def stale_stages(
         stage = dag.stages[name]
         if stage.frozen:
             continue
-        why = stale_reasons(repo.root, stage, locks.get(name), hash_of, in_cache=repo.cache.exists)
+        why = stale_reasons(
+            repo.root, stage, locks.get(name), hash_of, in_cache=repo.cache.exists
+        )
         if why:
             stale.append((name, tuple(str(w) for w in why)))
     return tuple(stale)

@@ -42,6 +42,19 @@ class Moved:
         return f"update available (rev {rev}: {self.source.rev_lock[:7]} -> {self.new[:7]})"
 
 
+def updates(
+    pointers: Sequence[Pointer],
+) -> tuple[tuple[tuple[str, str, str], ...], tuple[str, ...]]:
+    """What `gitml status` tells: (pointer, output, "update available (...)") of each import
+    whose source moved on, and one line per source it could not ask."""
+    moved, problems = check(pointers)
+    by_rel = {p.rel: p for p in pointers}
+    rows = tuple(
+        (m.pointer, by_rel[m.pointer].out_rel(by_rel[m.pointer].outs[0]), str(m)) for m in moved
+    )
+    return rows, tuple(problems)
+
+
 def check(pointers: Sequence[Pointer]) -> tuple[list[Moved], list[str]]:
     """(imports whose source moved on, one line per source that could not be asked)."""
     imports = [(p.rel, p.source) for p in pointers if p.source is not None]

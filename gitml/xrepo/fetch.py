@@ -23,16 +23,16 @@ def bring(source: Source, sha: str, found: Found, cache: ObjectStore) -> HashInf
     opened only when an object is not in `cache` already."""
     if found.info is None:
         return _from_git(source, sha, found, cache)
-    remote = _Lazy(source, sha, found.path)
+    remote = Lazy(source, sha, found.path)
     info = found.info
     where = f"{found.full} in {source.url}"
     manifests: dict[str, bytes] = {}  # stored last: a folder's manifest names whole data
     oids: dict[str, int] = {info.digest: info.size}
     if info.is_dir:
-        tree = _manifest(remote, cache, info, where, manifests)
+        tree = manifest(remote, cache, info, where, manifests)
         if found.inner:
             manifests.clear()  # the output's manifest is not what we import
-            info, tree = _part(tree, found, where)
+            info, tree = part(tree, found, where)
             if info.is_dir:
                 manifests[info.digest] = tree.to_json()  # the part's manifest: made here
         oids = {e.digest: e.size for e in tree} if info.is_dir else {info.digest: info.size}
@@ -42,19 +42,25 @@ def bring(source: Source, sha: str, found: Found, cache: ObjectStore) -> HashInf
         result = transfer(todo, lambda oid: _one(store, cache, oid, oids[oid]), jobs=store.jobs)
         if result.failed:
             cache.sync()
-            why = result.failed[0][1]
-            if "missing on remote" in why:
-                raise BadInputError(f"{where}: {why}")
-            if "corrupt" in why:
-                raise CorruptObjectError(f"{where}: {why}; refused")
-            raise TransferError(f"{where}: {len(result.failed)} object(s) not fetched: {why}")
+            raise_failed(where, result.failed)
     for oid, data in manifests.items():
         cache.add_bytes(oid, data)
     cache.sync()
     return info
 
 
-def _part(tree: Tree, found: Found, where: str) -> tuple[HashInfo, Tree]:
+def raise_failed(where: str, failed: list[tuple[str, str]]) -> None:
+    """The error for objects a transfer could not bring: bad input when the source's remote
+    lacks one, a refusal when one was corrupt."""
+    why = failed[0][1]
+    if "missing on remote" in why:
+        raise BadInputError(f"{where}: {why}")
+    if "corrupt" in why:
+        raise CorruptObjectError(f"{where}: {why}; refused")
+    raise TransferError(f"{where}: {len(failed)} object(s) not fetched: {why}")
+
+
+def part(tree: Tree, found: Found, where: str) -> tuple[HashInfo, Tree]:
     """The file or folder `found.inner` inside a folder output: its hash and (for a folder)
     its own manifest, made from the output's."""
     inner = found.inner
@@ -72,7 +78,7 @@ def _part(tree: Tree, found: Found, where: str) -> tuple[HashInfo, Tree]:
     return part.hash_info(), part
 
 
-class _Lazy:
+class Lazy:
     """The source's default remote, opened when first needed."""
 
     def __init__(self, source: Source, sha: str, path: str) -> None:
@@ -88,11 +94,11 @@ class _Lazy:
 def bring_manifest(source: Source, sha: str, path: str, info: HashInfo, cache: ObjectStore) -> Tree:
     """The manifest of the folder output `path` (at `sha`), from `cache` or the source's
     remote (verified, parsed; not stored: a manifest in the cache means its files are)."""
-    return _manifest(_Lazy(source, sha, path), cache, info, f"{path} in {source.url}", {})
+    return manifest(Lazy(source, sha, path), cache, info, f"{path} in {source.url}", {})
 
 
-def _manifest(
-    remote: _Lazy, cache: ObjectStore, info: HashInfo, where: str, fetched: dict[str, bytes]
+def manifest(
+    remote: Lazy, cache: ObjectStore, info: HashInfo, where: str, fetched: dict[str, bytes]
 ) -> Tree:
     """The folder output's manifest, from `cache`, else fetched (verified and parsed; its
     bytes go to `fetched`, for the caller to store once the files are in)."""
