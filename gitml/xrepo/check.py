@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 from gitml.pointer import ImportSource, Pointer
 from gitml.record import dataclass
@@ -62,8 +61,13 @@ def check(pointers: Sequence[Pointer]) -> tuple[list[Moved], list[str]]:
     urls = sorted({s.url for _, s in todo})
     if not urls:
         return [], []
-    with ThreadPoolExecutor(min(8, len(urls))) as pool:
-        answers = dict(zip(urls, pool.map(_ls_remote, urls), strict=True))
+    if len(urls) == 1:
+        answers = {urls[0]: _ls_remote(urls[0])}
+    else:  # every source at once: the wait is the slowest one's, not their sum
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(min(8, len(urls))) as pool:
+            answers = dict(zip(urls, pool.map(_ls_remote, urls), strict=True))
     moved, problems = [], []
     for rel, source in todo:
         refs = answers[source.url]
