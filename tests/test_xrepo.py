@@ -159,6 +159,7 @@ def test_ls_marks_git_files_and_outputs(repo: Path, src: Path) -> None:
     assert entries["d"]["isout"] and entries["d"]["isdir"]
     assert entries["model.bin"]["isout"]
     assert not entries["README.md"]["isout"] and not entries["a.txt.gitml"]["isout"]
+    assert entries["README.md"]["size"] == len("the source\n") and entries["a.txt"]["size"] == 6
     assert ".gitml" not in entries
     text = run_cli("ls", str(src)).out.splitlines()
     assert "a.txt  [gitml]" in text and "README.md" in text and "d/  [gitml]" in text

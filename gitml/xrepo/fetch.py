@@ -186,7 +186,7 @@ def _from_git(source: Source, sha: str, found: Found, cache: ObjectStore) -> Has
         cache.sync()
         return HashInfo(oid, len(data))
     entries = source.ls_tree(sha, found.path, recursive=True)
-    names = {p: b for m, k, b, p in entries if k == "blob" and m.startswith("100")}
+    names = {e.path: e.oid for e in entries if e.kind == "blob" and e.mode.startswith("100")}
     blobs = githistory.read_blobs(source.git_dir, sorted(set(names.values())))
     tree = []
     for path in sorted(names):

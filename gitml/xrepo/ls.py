@@ -58,18 +58,21 @@ def list_at(
     kind = src.kind(sha, rel) if rel else "tree"
     if kind == "blob":
         listed = src.ls_tree(sha, posixpath.dirname(rel), recursive=False)
-        exe = any(m == "100755" and p == rel for m, _, _, p in listed)
-        return [Entry(posixpath.basename(rel), False, False, exe)], None
+        item = next(e for e in listed if e.path == rel)
+        return [
+            Entry(posixpath.basename(rel), False, False, item.mode == "100755", item.size)
+        ], None
     under = {p: i for p, i in outs.items() if not rel or p.startswith(rel + "/")}
     if kind != "tree" and not under:
         raise BadInputError(f"{path}: no such file or folder in {src.url} at {sha[:7]}")
     entries: dict[str, Entry] = {}
     if kind == "tree":
-        for flags, what, _, full in src.ls_tree(sha, rel, recursive=recursive):
-            name = full[len(rel) + 1 :] if rel else full
-            if name == GITML_DIR or name.startswith(GITML_DIR + "/") or what == "commit":
+        for item in src.ls_tree(sha, rel, recursive=recursive):
+            name = item.path[len(rel) + 1 :] if rel else item.path
+            if name == GITML_DIR or name.startswith(GITML_DIR + "/") or item.kind == "commit":
                 continue
-            entries[name] = Entry(name, False, what == "tree", flags == "100755")
+            isdir, exe = item.kind == "tree", item.mode == "100755"
+            entries[name] = Entry(name, False, isdir, exe, item.size)
     for out, info in under.items():
         name = out[len(rel) + 1 :] if rel else out
         if recursive or "/" not in name:

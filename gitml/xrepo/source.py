@@ -159,19 +159,30 @@ class Source:
             return None
         return out.decode().strip()
 
-    def ls_tree(self, sha: str, rel: str, *, recursive: bool) -> list[tuple[str, str, str, str]]:
-        """(mode, type, object, path from the root) of Git's entries under folder `rel`."""
+    def ls_tree(self, sha: str, rel: str, *, recursive: bool) -> list[TreeItem]:
+        """Git's entries under folder `rel` at `sha` (`-r`: files only, at any depth)."""
         spec = f"{sha}:{rel}" if rel else sha
-        args = ["ls-tree", "-z", *(["-r"] if recursive else []), spec]
-        out = scm.run(self.git_dir, *args)
+        args = ["ls-tree", "-z", "-l", *(["-r"] if recursive else []), spec]
         items = []
-        for entry in out.split(b"\0"):
+        for entry in scm.run(self.git_dir, *args).split(b"\0"):
             if entry:
-                meta, _, name = entry.partition(b"\t")
-                mode, kind, oid = meta.decode().split()
-                full = posixpath.join(rel, name.decode("utf-8")) if rel else name.decode("utf-8")
-                items.append((mode, kind, oid, full))
+                meta, _, raw = entry.partition(b"\t")
+                mode, kind, oid, size = meta.decode().split()
+                name = raw.decode("utf-8")
+                full = posixpath.join(rel, name) if rel else name
+                items.append(TreeItem(mode, kind, oid, full, int(size) if size != "-" else None))
         return items
+
+
+@dataclass(frozen=True)
+class TreeItem:
+    """One entry of a Git tree: `path` from the repository's root."""
+
+    mode: str
+    kind: str  # blob, tree or commit (a submodule)
+    oid: str
+    path: str
+    size: int | None  # blobs only
 
 
 def mirror_folder(base: str, url: str) -> str:
