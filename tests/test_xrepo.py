@@ -396,3 +396,18 @@ def test_concurrent_gets_share_the_mirror(repo: Path, src: Path) -> None:
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
     assert (repo / "out1" / "x.csv").read_text() == (repo / "out2" / "x.csv").read_text()
+
+
+def test_unreachable_source_at_update_is_one_line_and_changes_nothing(
+    repo: Path, src: Path
+) -> None:
+    """issue 17 item 2: a source that was reached before and is gone now: update fails with
+    one line (exit 3), the import as it was; a pinned commit needs no fetch."""
+    sha = git(src, "rev-parse", "HEAD").strip()
+    assert run_cli("import", str(src), "a.txt").code == 0
+    assert run_cli("import", str(src), "d", "--rev", sha).code == 0
+    shutil.move(src, src.parent / "gone")
+    result = bad(repo, "update", "a.txt", code=3)
+    assert "cannot fetch" in result.err
+    result = run_cli("update", "d")
+    assert result.code == 0 and "up to date" in result.out, result

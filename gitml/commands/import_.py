@@ -47,7 +47,7 @@ def import_(
         raise BadInputError(f"{pointer_rel} exists", hint="use --force to overwrite it")
     _check_place(repo, rel, pointer_rel)
     with repo.lock():
-        src = xsource.open_source(url, mirrors(repo))
+        src = xsource.open_source(url, mirrors(repo), rev=rev)
         sha = src.resolve(rev)
         src.config(sha)
         found = src.locate(sha, path, rev)

@@ -59,10 +59,14 @@ class Sources:
         self.base = mirrors(repo)
         self.opened: dict[str, xsource.Source] = {}
 
-    def open(self, url: str) -> xsource.Source:
-        if url not in self.opened:
-            self.opened[url] = xsource.open_source(url, self.base)
-        return self.opened[url]
+    def open(self, url: str, rev: str | None) -> xsource.Source:
+        """The source, fetched (once) unless `rev` is a commit id the mirror has."""
+        if url in self.opened:
+            return self.opened[url]
+        src = xsource.open_source(url, self.base, rev=rev)
+        if not (rev and len(rev) == 40):  # it was fetched
+            self.opened[url] = src
+        return src
 
 
 def _update_one(
@@ -72,7 +76,7 @@ def _update_one(
     assert old is not None
     want = rev if rev is not None else old.rev
     with repo.lock():
-        src = sources.open(old.url)
+        src = sources.open(old.url, want)
         sha = src.resolve(want)
         if sha == old.rev_lock and want == old.rev:
             return Updated(pointer.rel, old.rev_lock, sha, False, False)

@@ -14,18 +14,18 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 
-from gitml import githistory, repolock, scm, yamlio
+from gitml import githistory, repolock, scm, tracked, yamlio
 from gitml.config import Config
 from gitml.constants import CONFIG_FILE, GITML_DIR, LOCK_FILE_NAME, POINTER_SUFFIX
 from gitml.errors import BadInputError, GitmlError
 from gitml.hashing import HashInfo
 from gitml.paths import check_not_private, check_relpath
 from gitml.pipeline import lock as lockfile
-from gitml.pointer import Pointer
 from gitml.record import dataclass
 
 MIRRORS = "repos"  # under .gitml/tmp/
 MIRROR_WAIT_S = 120.0
+_OFFLINE = "check the network and the URL; the data already imported stays as it is"
 _GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "SSH_ASKPASS": "true"}
 
 
@@ -118,9 +118,8 @@ class Source:
                 if rel.startswith(GITML_DIR + "/"):
                     continue
                 data = yamlio.loads(raw, where=where, schema_name="pointer")
-                pointer = Pointer.from_dict(rel, data)
-                for i, out in enumerate(pointer.outs):
-                    check_not_private(pointer.out_rel(out), where=f"{where}: outs[{i}].path")
+                pointer = tracked.parse_pointer(rel, data)  # the path checks a clone's get
+                for out in pointer.outs:
                     found[pointer.out_rel(out)] = (out.hash_info, rel)
             else:
                 base = posixpath.dirname(rel)
@@ -189,20 +188,27 @@ def mirror_folder(base: str, url: str) -> str:
     return os.path.join(base, hashlib.sha256(url.encode("utf-8")).hexdigest()[:20])
 
 
-def open_source(url: str, base: str) -> Source:
+def open_source(url: str, base: str, *, rev: str | None = None) -> Source:
     """The source at `url` with its mirror under `base`: cloned the first time, fetched
-    after; BadInputError when `url` is not a Git repository that can be reached."""
+    after (not when `rev` is a full commit id the mirror has); BadInputError when `url` is
+    not a Git repository that can be reached."""
     _check_url(url)  # also a pointer's, which came with a clone
     folder = mirror_folder(base, url)
     os.makedirs(base, exist_ok=True)
     # one process fetches a mirror at a time (a clone's network wait included)
     with repolock.hold(folder + ".lock", repolock.Wait(MIRROR_WAIT_S), doing="fetching " + url):
-        return _clone_or_fetch(url, base, folder)
+        return _clone_or_fetch(url, base, folder, rev)
 
 
-def _clone_or_fetch(url: str, base: str, folder: str) -> Source:
+def _clone_or_fetch(url: str, base: str, folder: str, rev: str | None) -> Source:
     if os.path.isdir(folder):
-        _git_net(folder, url, "fetch", "--quiet", "--prune", "--force", "origin")
+        if not (rev and len(rev) == 40 and scm.is_commit(folder, rev)):
+            try:
+                scm.run(folder, "fetch", "--quiet", "--prune", "--force", "origin", env=_GIT_ENV)
+            except GitmlError as e:  # it was a repository: a network or server problem
+                error = GitmlError(f"{url}: cannot fetch it ({e})", hint=_OFFLINE)
+                error.exit_code = 3  # not the input: the source was reached before
+                raise error from e
         return Source(url, folder)
     tmp = tempfile.mkdtemp(prefix=".clone-", dir=base)
     try:
