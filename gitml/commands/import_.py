@@ -46,6 +46,7 @@ def import_(
     if not force and os.path.exists(repo.abspath(pointer_rel)):
         raise BadInputError(f"{pointer_rel} exists", hint="use --force to overwrite it")
     _check_place(repo, rel, pointer_rel)
+    old = _read(repo.abspath(pointer_rel))
     with repo.lock():
         src = xsource.open_source(url, mirrors(repo), rev=rev)
         sha = src.resolve(rev)
@@ -56,11 +57,33 @@ def import_(
         where = ImportSource(url, found.full, sha, rev)
         write_import(repo, pointer_rel, info, where)
         scm.add_to_gitignore(repo.root, rel)
-    checkout(repo, [rel], force=True)
+    try:
+        checkout(repo, [rel], force=True)
+    except BaseException:  # no pointer naming data that is not there
+        with repo.lock():
+            _restore(repo.abspath(pointer_rel), old)
+        raise
     folder = posixpath.dirname(rel)
     ignore = posixpath.join(folder, ".gitignore") if folder else ".gitignore"
     pending = scm.unstaged(repo.root, [ignore, pointer_rel])
     return ImportResult(rel, pointer_rel, info, sha, tuple(pending))
+
+
+def _read(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+
+
+def _restore(path: str, old: bytes | None) -> None:
+    from gitml import atomic
+
+    if old is None:
+        os.unlink(path)
+    else:
+        atomic.write_bytes(path, old)
 
 
 def mirrors(repo: Repo) -> str:
