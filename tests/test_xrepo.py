@@ -6,6 +6,8 @@ consumer repository; the real CLI, real Git, real remotes (a folder, and moto's 
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import shutil
@@ -217,6 +219,11 @@ def test_status_says_when_the_source_moved_then_update(repo: Path, src: Path) ->
     assert f"a.txt.gitml: update available (rev HEAD: {old[:7]} -> {new[:7]})" in result.out
     assert f"d.gitml: update available (rev HEAD: {old[:7]} -> {new[:7]})" in result.out
     assert both_paths("status", "--check").code == 1
+    from gitml import quick
+
+    with contextlib.redirect_stdout(io.StringIO()) as shown:
+        assert quick.main(["status"]) == 0  # answered on the quick path, not handed over
+    assert shown.getvalue() == result.out
     assert both_paths("status", "--json").out == run_cli("status", "--json").out
     before = snapshot(repo)
     assert run_cli("repro").code == 0  # frozen: repro never updates an import

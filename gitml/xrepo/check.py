@@ -75,11 +75,17 @@ def check(pointers: Sequence[Pointer]) -> tuple[list[Moved], list[str]]:
             problems.append(f"{rel}: cannot check its source for updates ({refs})")
             continue
         new = _resolve(refs, source.rev)
+        if new is None and _is_hex(source.rev):
+            continue  # a commit id (abbreviated): pinned, it cannot move
         if new is None:
             problems.append(f"{rel}: rev {source.rev!r} is no longer in {source.url}")
         elif new != source.rev_lock:
             moved.append(Moved(rel, source, new))
     return moved, problems
+
+
+def _is_hex(rev: str | None) -> bool:
+    return rev is not None and len(rev) >= 4 and all(c in "0123456789abcdef" for c in rev)
 
 
 def _is_sha(rev: str | None) -> bool:
