@@ -160,7 +160,7 @@ def _remote_of(source: Source, sha: str, path: str) -> RemoteStore:
     local = remoteurl.protocol_of(url) in remoteurl.LOCAL_PROTOCOLS
     if is_local(source.url):
         root = local_path(source.url)
-    elif local and not posixpathisabs(url):
+    elif local and not _is_abs_path(url):
         raise BadInputError(
             f"{path}: remote '{name}' of {source.url} is a relative folder ({url}),"
             " which only means something on the machine holding that repository"
@@ -173,7 +173,7 @@ def _remote_of(source: Source, sha: str, path: str) -> RemoteStore:
         raise BadInputError(f"{source.url}: {e.message}") from e
 
 
-def posixpathisabs(url: str) -> bool:
+def _is_abs_path(url: str) -> bool:
     return posixpath.isabs(url.split("://", 1)[1] if "://" in url else url)
 
 
