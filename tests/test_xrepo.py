@@ -377,10 +377,41 @@ def test_source_remote_on_s3(repo: Path, tmp_path: Path, s3_endpoint: str, aws_e
     git(root, "add", "-A")
     git(root, "commit", "-qm", "s3 data")
     url = f"file://{root}"
-    result = run_cli("import", url, "d")
+    before = snapshot(repo)
+    refused = run_cli("import", url, "d")  # an endpoint we never chose: not asked
+    assert refused.code == 2 and "an endpoint this repository does not use" in refused.err
+    assert len(refused.err.strip().splitlines()) == 1 and snapshot(repo) == before
+    assert run_cli("remote", "add", "mine", f"s3://{new_bucket(s3_endpoint)}/x").code == 0
+    assert run_cli("remote", "modify", "--local", "mine", "endpointurl", s3_endpoint).code == 0
+    result = run_cli("import", url, "d")  # now one of our own remotes uses it
     assert result.code == 0, result
     assert (repo / "d" / "x.csv").read_text() == "s3 data\n"
     assert json.loads(run_cli("ls", url, "d", "--json").out)[0]["path"] == "x.csv"
+
+
+def test_source_remote_settings_never_pick_our_credentials(
+    repo: Path, tmp_path: Path, s3_endpoint: str, aws_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """issue 17 item 2 / trust boundary: a source's tracked config cannot choose our AWS
+    profile or credentials file; only its URL, region and an endpoint we trust are used."""
+    bucket = new_bucket(s3_endpoint)
+    root = tmp_path / "hostile"
+    root.mkdir()
+    git(root, "init", "-q")
+    with chdir(root):
+        assert run_cli("init").code == 0
+        assert run_cli("remote", "add", "-d", "s3", f"s3://{bucket}/data").code == 0
+        assert run_cli("remote", "modify", "s3", "endpointurl", s3_endpoint).code == 0
+        write(root / "d" / "x.csv", "s3 data\n")
+        assert run_cli("add", "d").code == 0
+        assert run_cli("push").code == 0
+        assert run_cli("remote", "modify", "s3", "profile", "no-such-profile").code == 0
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "s3 data")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", s3_endpoint)  # the user trusts this endpoint
+    result = run_cli("get", f"file://{root}", "d")  # a profile that would fail is not used
+    assert result.code == 0, result
+    assert (repo / "d" / "x.csv").read_text() == "s3 data\n"
 
 
 def test_cli_runs_as_a_subprocess(repo: Path, src: Path) -> None:

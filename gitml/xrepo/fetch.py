@@ -4,10 +4,14 @@ name; or, for a file or folder in the source's Git, from its blobs."""
 
 from __future__ import annotations
 
+import os
 import posixpath
+from typing import Any
 
-from gitml import githistory, remoteurl
-from gitml.constants import DIR_SUFFIX
+from gitml import githistory, remoteurl, scm
+from gitml.config import Config
+from gitml.config import load as load_config
+from gitml.constants import DIR_SUFFIX, GITML_DIR
 from gitml.errors import BadInputError, CorruptObjectError, GitmlError, TransferError
 from gitml.hashing import HashInfo, hash_bytes
 from gitml.odb import SMALL_FILE, ObjectStore
@@ -167,10 +171,46 @@ def _remote_of(source: Source, sha: str, path: str) -> RemoteStore:
         )
     else:
         root = "/"
+    settings = _untrusted_settings(config.remotes[name], f"{path}: remote '{name}' of {source.url}")
     try:
-        return open_remote(root, config, name)
+        return open_remote(root, Config(remote=name, remotes={name: settings}), name)
     except GitmlError as e:
         raise BadInputError(f"{source.url}: {e.message}") from e
+
+
+_KEPT = ("url", "region")  # what a source's tracked config may choose for us
+
+
+def _untrusted_settings(options: dict[str, Any], where: str) -> dict[str, Any]:
+    """A source's remote settings as we use them: its URL and region. Never its profile,
+    credentials or other options (they would pick *our* credentials or files), and its
+    endpoint only when we already trust that endpoint: one of this repository's remotes uses
+    it, or AWS_ENDPOINT_URL names it. Otherwise a hostile source could have our credentials
+    sign requests to a server of its own."""
+    kept = {k: options[k] for k in _KEPT if k in options}
+    endpoint = options.get("endpointurl")
+    if endpoint is None:
+        return kept
+    if str(endpoint).rstrip("/") not in _trusted_endpoints():
+        raise BadInputError(
+            f"{where} sends requests to {endpoint}, an endpoint this repository does not use",
+            hint="to trust it, set AWS_ENDPOINT_URL to it, or give one of your own remotes"
+            " that endpointurl ('gitml remote modify NAME endpointurl URL')",
+        )
+    kept["endpointurl"] = endpoint
+    return kept
+
+
+def _trusted_endpoints() -> set[str]:
+    """The endpoints the user chose: AWS_ENDPOINT_URL, and those of the enclosing gitml
+    repository's own remotes (config.yaml and config.local.yaml)."""
+    trusted = {os.environ.get("AWS_ENDPOINT_URL", "").rstrip("/")} - {""}
+    root = scm.find_git_root(os.getcwd())
+    if root is not None and os.path.isdir(os.path.join(root, GITML_DIR)):
+        for options in load_config(root).remotes.values():
+            if options.get("endpointurl"):
+                trusted.add(str(options["endpointurl"]).rstrip("/"))
+    return trusted
 
 
 def _is_abs_path(url: str) -> bool:
