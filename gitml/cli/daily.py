@@ -5,8 +5,59 @@ from __future__ import annotations
 
 import click
 
-from gitml.cli import repo_here, verbosity
+from gitml.cli import Exit, cli, repo_here, verbosity
 from gitml.cli.pipeline import stage
+from gitml.errors import EXIT_DIFFERENCES, BadInputError
+
+
+@cli.command("config")
+@click.argument("name", required=False)
+@click.argument("value", required=False)
+@click.option("--local", is_flag=True, help="Only .gitml/config.local.yaml (not in Git).")
+@click.option("--project", is_flag=True, help="Only .gitml/config.yaml (in Git).")
+@click.option("-u", "--unset", is_flag=True, help="Remove the option.")
+@click.option("-l", "--list", "listing", is_flag=True, help="List every option set.")
+@click.option("--show-origin", is_flag=True, help="Name the file each value comes from.")
+@verbosity
+def config_cmd(
+    name: str | None,
+    value: str | None,
+    local: bool,
+    project: bool,
+    unset: bool,
+    listing: bool,
+    show_origin: bool,
+) -> None:
+    """Get, set (NAME VALUE) or unset (-u NAME) a config option: `core.remote`, `cache.type`,
+    `remote.NAME.url`, ..., or list them all (-l)."""
+    from gitml.commands import configure as run
+
+    if local and project:
+        raise BadInputError("--local and --project go one at a time")
+    level = True if local else False if project else None
+    if show_origin and (value is not None or unset):
+        raise BadInputError("--show-origin can't be used together with -u/--unset or a value")
+    if listing:
+        if name is not None or value is not None or unset:
+            raise BadInputError("-l/--list can't be used together with -u/--unset, NAME or VALUE")
+        for setting in run.listing(repo_here(), local=level):
+            prefix = f"{setting.origin}\t" if show_origin else ""
+            click.echo(f"{prefix}{setting.name}={setting.value}")
+        return
+    if name is None:
+        raise BadInputError("give a config NAME (section.option), or -l to list")
+    repo = repo_here()
+    if unset:
+        if value is not None:
+            raise BadInputError("-u/--unset takes a NAME only, not a value")
+        run.unset(repo, name, local=bool(local))
+    elif value is not None:
+        run.set_value(repo, name, value, local=bool(local))
+    else:
+        found = run.get(repo, name, local=level)
+        if found is None:
+            raise Exit(EXIT_DIFFERENCES)
+        click.echo(f"{found.origin}\t{found.value}" if show_origin else found.value)
 
 
 @stage.command("list")
