@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import click
 
-from gitml.cli import Exit, cli, repo_here, verbosity
+from gitml.cli import Exit, cli, repo_here, say, verbosity
+from gitml.cli import completion as _completion  # noqa: F401  (registers `completion`)
 from gitml.cli.pipeline import stage
 from gitml.errors import EXIT_DIFFERENCES, BadInputError
 
@@ -84,3 +85,43 @@ def _columns(rows: list[list[str]]) -> str:
     return "\n".join(
         "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows
     )
+
+
+@cli.command("move")
+@click.argument("src")
+@click.argument("dst")
+@verbosity
+def move_cmd(src: str, dst: str) -> None:
+    """Move tracked data SRC (added or imported) to DST, with its pointer and .gitignore
+    entries; DST an existing folder means DST/NAME of SRC."""
+    from gitml.commands.move import move
+
+    moved = move(repo_here(), src, dst)
+    say(f"Moved {moved.src} to {moved.dst}")
+    _git_add_hint(moved.to_git_add)
+
+
+def _git_add_hint(rels: tuple[str, ...]) -> None:
+    import shlex
+
+    if rels:
+        say("\nTo track the changes with git, run:\n\n\tgit add " + shlex.join(rels))
+
+
+@cli.command("remove")
+@click.argument("targets", nargs=-1, required=True)
+@click.option("--outs", is_flag=True, help="Also delete the data or the stage's outs.")
+@verbosity
+def remove_cmd(targets: tuple[str, ...], outs: bool) -> None:
+    """Stop tracking TARGETS: pointer files (or their data's paths) and stages (`train`,
+    `sub/gitml.yaml:train`). The data stays in the workspace unless --outs; the cache stays."""
+    from gitml.commands.remove import remove
+
+    removed = remove(repo_here(), targets, outs=outs)
+    for rel in removed.pointers:
+        say(f"Removed {rel}")
+    for name in removed.stages:
+        say(f"Removed stage '{name}'")
+    for rel in removed.deleted:
+        say(f"Deleted {rel}")
+    _git_add_hint(removed.to_git_add)

@@ -50,7 +50,7 @@ class Setting:
     origin: str  # the file, repo-relative
 
 
-def _options() -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+def schema_options() -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
     """(section -> option -> schema, remote option -> schema) from the config schema."""
     props = json.loads(schema.schema_text("config"))["properties"]
     sections = {k: v["properties"] for k, v in props.items() if k != "remotes"}
@@ -59,7 +59,7 @@ def _options() -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
 
 def parse_name(text: str) -> Name:
     """`section.option` or `remote.NAME.option`; an unknown one is bad input."""
-    sections, remote_options = _options()
+    sections, remote_options = schema_options()
     parts = text.split(".")
     if len(parts) >= 3 and parts[0] in (REMOTE, "remotes"):
         name, option = ".".join(parts[1:-1]), parts[-1]
@@ -184,7 +184,7 @@ _FALSE = ("false", "no", "0", "off")
 def _typed(name: Name, value: str) -> Any:
     """`value` as the schema's type for `name`: a boolean, an integer, a comma-separated
     list, or the string."""
-    sections, remote_options = _options()
+    sections, remote_options = schema_options()
     spec = remote_options[name.option] if name.remote else sections[name.section][name.option]
     kind = spec.get("type")
     if kind == "boolean":
