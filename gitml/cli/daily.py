@@ -3,6 +3,8 @@ stage list."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from gitml.cli import Exit, cli, repo_here, say, verbosity
@@ -125,3 +127,102 @@ def remove_cmd(targets: tuple[str, ...], outs: bool) -> None:
     for rel in removed.deleted:
         say(f"Deleted {rel}")
     _git_add_hint(removed.to_git_add)
+
+
+@cli.command("doctor")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0.1, 600),
+    default=5.0,
+    show_default=True,
+    help="Seconds to wait for the remotes.",
+)
+@verbosity
+def doctor_cmd(as_json: bool, timeout: float) -> None:
+    """Versions, platform, optional packages, remotes (and whether they answer), the cache
+    folder, the link types that work there, file systems and free space: for bug reports."""
+    from gitml.commands.doctor import doctor
+    from gitml.errors import GitmlError
+    from gitml.repo import find_repo
+
+    try:
+        repo = find_repo()
+    except GitmlError:
+        repo = None
+    report = doctor(repo, timeout=timeout)
+    if as_json:
+        from gitml import render
+
+        click.echo(render.to_json(report_json(report)))
+    else:
+        click.echo("\n".join(report_lines(report)))
+
+
+def report_lines(report: Any) -> list[str]:
+    """`dvc doctor`'s layout."""
+    head = f"gitml version: {report.gitml}"
+    lines = [head, "-" * len(head), f"Platform: {report.platform}", "Optional packages:"]
+    lines += [f"\t{n} = {v or 'not installed'}" for n, v in report.packages.items()]
+    if report.repo is None:
+        return [*lines, "Repository: none here"]
+    kinds = ", ".join(k for k, ok in report.link_types.items() if ok) or "none"
+    lines += [
+        f"Repository: {report.repo}",
+        f"Cache directory: {report.cache_dir}",
+        f"Cache types: {kinds}",
+        f"Cache file system: {_fs_line(report.cache_fs)}",
+        f"Workspace file system: {_fs_line(report.workspace_fs)}",
+        "Remotes:" + ("" if report.remotes else " none"),
+    ]
+    for r in report.remotes:
+        state = "reachable" if r.reachable else "NOT reachable"
+        default = " (default)" if r.default else ""
+        lines.append(f"\t{r.name}{default}: {r.url}: {state} ({r.detail}, {r.seconds:.2f} s)")
+    return lines
+
+
+def _fs_line(fs: Any) -> str:
+    return f"{fs.fs_type} on {fs.device}, {_size(fs.free)} free of {_size(fs.total)}"
+
+
+def _size(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{value:.1f} {unit}" if unit != "B" else f"{n} B"
+        value /= 1024
+    return f"{n} B"
+
+
+def report_json(report: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "gitml": report.gitml,
+        "python": report.python,
+        "platform": report.platform,
+        "packages": report.packages,
+        "repository": report.repo,
+    }
+    if report.repo is not None:
+        data["cache"] = {
+            "dir": report.cache_dir,
+            "link_types": report.link_types,
+            "fs": _fs_json(report.cache_fs),
+        }
+        data["workspace"] = {"dir": report.repo, "fs": _fs_json(report.workspace_fs)}
+        data["remotes"] = [
+            {
+                "name": r.name,
+                "url": r.url,
+                "default": r.default,
+                "reachable": r.reachable,
+                "detail": r.detail,
+                "seconds": round(r.seconds, 3),
+            }
+            for r in report.remotes
+        ]
+    return data
+
+
+def _fs_json(fs: Any) -> dict[str, Any]:
+    return {"type": fs.fs_type, "device": fs.device, "free": fs.free, "total": fs.total}
