@@ -5,14 +5,17 @@ click's completion of commands and options, plus remote, stage and config names.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import click
-from click.shell_completion import CompletionItem
 
 from gitml.cli import cli, verbosity
-from gitml.commands.completion import SHELLS
+
+if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
 
 COMPLETE_VAR = "_GITML_COMPLETE"
+SHELLS = ("bash", "zsh", "fish")  # click's
 PROG = "gitml"
 
 Names = Callable[..., list[str]]
@@ -47,6 +50,8 @@ def _names(names: Names, *, files: bool = False) -> Callable[..., list[Completio
     def completer(
         _ctx: click.Context, _param: click.Parameter, incomplete: str
     ) -> list[CompletionItem]:
+        from click.shell_completion import CompletionItem
+
         try:
             from gitml.repo import find_repo
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 from gitml import tracked
 from gitml.repo import Repo
 
-SHELLS = ("bash", "zsh", "fish")
-
 
 def remote_names(repo: Repo) -> list[str]:
     return sorted(repo.config.remotes)
