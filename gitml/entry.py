@@ -4,6 +4,7 @@ a no-op `repro`, the pre-commit and post-checkout hooks) without importing click
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
@@ -13,6 +14,11 @@ _HOT = ("status", "repro", "hook")  # gitml.quick.HOT, without importing it firs
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    instruction = os.environ.get("_GITML_COMPLETE")  # the completion script calling
+    if instruction:
+        from gitml.cli.completion import complete
+
+        return complete(instruction)
     if args in (["--version"], ["-V"]):
         from gitml import __version__
 
