@@ -1,13 +1,15 @@
 """`gitml lineage --used-by PATH[@REV]`: every commit, stage, artifact version and experiment
-whose stage deps include PATH's data version at REV (by digest)."""
+whose stage deps include PATH's data version at REV (by digest). A registry version is
+listed when its artifact, at its commit, is that data or downstream of a stage that used it."""
 
 from __future__ import annotations
 
 from gitml import scm
 from gitml.errors import BadInputError
 from gitml.lineage import facts as commit_facts
+from gitml.lineage import lockcache, usedby
 from gitml.lineage import target as targets
-from gitml.lineage import usedby
+from gitml.lineage.walk import related
 from gitml.repo import Repo
 
 
@@ -23,11 +25,11 @@ def used_by(
     refs += ["--branches"] if branches else []
     refs += ["--tags"] if tags else []
     refs += ["--all"] if commits else []
-    s = usedby.scan(repo.root, repo.tmp_dir, refs)
+    s = lockcache.scan(repo.root, repo.tmp_dir, refs)
     hits = usedby.consumers(s, digest)
     found = {c for c, _ in hits}
     return usedby.UsedBy(
-        rel, digest, sha, len(s.commits), s.read, hits, _artifacts(repo, found),
+        rel, digest, sha, len(s.commits), s.read, hits, _artifacts(repo, s, digest, found),
         _experiments(repo, found),
     )
 
@@ -53,16 +55,42 @@ def _digest_at(repo: Repo, sha: str, rel: str) -> str:
     )
 
 
-def _artifacts(repo: Repo, found: set[str]) -> list[tuple[str, str, str]]:
+def _artifacts(
+    repo: Repo, s: lockcache.Scan, digest: str, found: set[str]
+) -> list[tuple[str, str, str]]:
+    """The registered versions, on commits in `found`, whose artifact path is the data or
+    downstream of it there (usedby.reached)."""
     from gitml.registry import index, tags
 
     st = index.build(tags.read_tags(repo.root))
-    return sorted(
-        (a.name, v.version, v.commit_hexsha)
-        for a in st.artifacts.values()
-        for v in a.versions
-        if v.commit_hexsha in found and v.is_registered
-    )
+    listed = []
+    declared: dict[str | None, dict[str, str]] = {}
+    for a in st.artifacts.values():
+        for v in a.versions:
+            if v.commit_hexsha not in found or not v.is_registered:
+                continue
+            path = _artifact_path(repo, declared, v.commit_hexsha, a.name)
+            reached = usedby.reached(s, v.commit_hexsha, digest)
+            if path is not None and any(related(path, p) for p in reached):
+                listed.append((a.name, v.version, v.commit_hexsha))
+    return sorted(listed)
+
+
+def _artifact_path(
+    repo: Repo, declared: dict[str | None, dict[str, str]], sha: str, name: str
+) -> str | None:
+    """The artifact's path as gitml.yaml declares it at `sha` (else in the workspace)."""
+    from gitml.registry import artifacts
+
+    for at in (sha, None):
+        if at not in declared:
+            try:
+                declared[at] = {n: d.path for n, d in artifacts.declared_at(repo, at).items()}
+            except BadInputError:
+                declared[at] = {}
+        if name in declared[at]:
+            return declared[at][name]
+    return None
 
 
 def _experiments(repo: Repo, found: set[str]) -> list[tuple[str, str]]:
