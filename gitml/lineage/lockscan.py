@@ -63,6 +63,7 @@ _NOT_TEXT_RE = (
 )
 _NOT_TEXT = re.compile(_NOT_TEXT_RE)
 _SINGLE = re.compile(r"'((?:[^']|'')*)'")
+_OPEN = re.compile(r"'(?:[^']|'')*")  # a single-quoted scalar not closed yet
 _DOUBLE = re.compile(r'"([^"\\]*)"')
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 
@@ -127,11 +128,42 @@ class _Block:
                 raise _Unsure(line[1])
             key, rest = pair
             self.i += 1
-            out[key] = _scalar(rest) if rest is not None else self._child(indent)
+            out[key] = self._value(rest, indent) if rest is not None else self._child(indent)
         line = self._at()
         if line is not None and line[0] >= indent:
             raise _Unsure(line[1])
         return out
+
+    def _value(self, text: str, indent: int) -> Any:
+        """A scalar whose text starts a line of a collection at `indent`: a plain one goes on
+        over the lines indented deeper (the dumper folds long ones), then it is OTHER."""
+        if text[:1] == "'" and not _SINGLE.fullmatch(text):
+            return self._quoted(text, indent)
+        value = _scalar(text)
+        if text[:1] in ("'", '"') or text in ("[]", "{}"):
+            return value
+        folded = False
+        while (line := self._at()) is not None and line[0] > indent:
+            body = line[1]
+            if ": " in body or body.endswith(":") or " #" in body or body.startswith("#"):
+                raise _Unsure(body)
+            self.i += 1
+            folded = True
+        return OTHER if folded else value
+
+    def _quoted(self, text: str, indent: int) -> Any:
+        """A single-quoted scalar over lines indented deeper than `indent` (or blank): the
+        dumper writes a long or multi-line string so. OTHER (not read as one word)."""
+        parts = [text]
+        while _OPEN.fullmatch(" ".join(parts)):
+            line = self._at()
+            if line is None or not (line[0] > indent or line[0] == -1):
+                raise _Unsure(text)
+            parts.append(line[1])
+            self.i += 1
+        if not _SINGLE.fullmatch(" ".join(parts)):
+            raise _Unsure(text)
+        return OTHER
 
     def _child(self, indent: int) -> Any:
         line = self._at()
@@ -149,12 +181,13 @@ class _Block:
             rest = line[1][2:]
             if rest.startswith("-") or rest != rest.lstrip(" "):
                 raise _Unsure(line[1])
-            if _split(rest) is not None:  # `- KEY: ...`: a mapping at the key's column
+            if rest[:1] not in ("'", '"') and _split(rest) is not None:
+                # `- KEY: ...`: a mapping at the key's column
                 self.lines[self.i] = (indent + 2, rest)
                 out.append(self.mapping(indent + 2))
             else:
-                out.append(_scalar(rest))
                 self.i += 1
+                out.append(self._value(rest, indent))
         line = self._at()
         if line is not None and line[0] > indent:
             raise _Unsure(line[1])
@@ -165,9 +198,7 @@ def _lines(text: str) -> list[tuple[int, str]]:
     lines = []
     for line in text.split("\n"):
         body = line.lstrip(" ")
-        if not body:
-            raise _Unsure("a blank line")
-        lines.append((len(line) - len(body), body))
+        lines.append((len(line) - len(body) if body else -1, body))  # -1: a blank line
     return lines
 
 
