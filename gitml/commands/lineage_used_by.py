@@ -4,7 +4,6 @@ listed when its artifact, at its commit, is that data or downstream of a stage t
 
 from __future__ import annotations
 
-from gitml import scm
 from gitml.errors import BadInputError
 from gitml.lineage import facts as commit_facts
 from gitml.lineage import lockcache, usedby
@@ -17,8 +16,7 @@ def used_by(
     repo: Repo, spec: str, *, branches: bool = False, tags: bool = False, commits: bool = False
 ) -> usedby.UsedBy:
     """Search HEAD's history and the experiments (and every branch, tag, or ref)."""
-    text, rev = _split(repo, spec)
-    sha = commit_facts.resolve(repo.root, rev)
+    text, sha = _split(repo, spec)
     rel = targets.path_rel(repo, text)
     digest = _digest_at(repo, sha, rel)
     refs = ["HEAD", "--glob=refs/exps/*"]
@@ -35,11 +33,14 @@ def used_by(
 
 
 def _split(repo: Repo, spec: str) -> tuple[str, str]:
-    """PATH@REV -> (PATH, REV) when REV names a commit; else (spec, HEAD)."""
+    """PATH@REV -> (PATH, REV's commit) when REV names a commit; else (spec, HEAD's)."""
     path, at, rev = spec.rpartition("@")
-    if at and path and rev and scm.is_commit(repo.root, rev):
-        return path, rev
-    return spec, "HEAD"
+    if at and path and rev:
+        try:
+            return path, commit_facts.resolve(repo.root, rev)
+        except BadInputError:
+            pass  # a path with an `@` in its name
+    return spec, commit_facts.resolve(repo.root, "HEAD")
 
 
 def _digest_at(repo: Repo, sha: str, rel: str) -> str:

@@ -19,17 +19,22 @@ import json
 import os
 import posixpath
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
 
 from gitml import atomic, githistory, scm
 from gitml.constants import LOCK_FILE_NAME
-from gitml.lineage import lockscan
 from gitml.lineage.facts import address_of
+from gitml.record import dataclass, field
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from gitml.lineage import lockscan  # at run time only to read new commits
+
+    Stage = list[Any]  # [address, [[dep path, digest], ...], [out path, ...]]: repo-relative
 
 CACHE_FILE = "lineage-cache.json"
 CACHE_VERSION = 2
-Stage = list[Any]  # [address, [[dep path, digest], ...], [out path, ...]]: repo-relative
 
 
 @dataclass
@@ -123,6 +128,8 @@ class _Reader:
     """Locks -> stage indexes in `cache.stages`, adding the stage entries not there yet."""
 
     def __init__(self, cache: Cache) -> None:
+        from gitml.lineage import lockscan
+
         self.cache = cache
         self.scanner = lockscan.Scanner()
         self.index = {_key(s): i for i, s in enumerate(cache.stages)}
@@ -136,6 +143,7 @@ class _Reader:
         found = self.scanner.scan(text)
         if found is None:
             from gitml.errors import BadInputError
+            from gitml.lineage import lockscan
             from gitml.yamlio import pyyaml
 
             try:

@@ -13,7 +13,10 @@ history where each commit changes one stage parses each distinct block once.
 from __future__ import annotations
 
 import re
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 Entries = tuple[tuple[tuple[str, str], ...], tuple[str, ...]]  # ((dep path, digest)), (outs)
 Stages = dict[str, Entries]  # stage name (as in the lock) -> its deps and outs

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import os
 import posixpath
-from dataclasses import dataclass
 
 from gitml.constants import PIPELINE_FILE, POINTER_SUFFIX
 from gitml.errors import BadInputError
 from gitml.lineage.facts import Facts
+from gitml.record import dataclass
 from gitml.repo import Repo
 
 

@@ -6,11 +6,13 @@ have used it).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from gitml.lineage.lockcache import Scan
 from gitml.lineage.walk import related
+from gitml.record import dataclass
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def consumers(s: Scan, digest: str) -> list[tuple[str, list[tuple[str, str]]]]:

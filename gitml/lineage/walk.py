@@ -3,11 +3,13 @@ dep, down to the tracked raw data, at one commit."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from gitml.lineage.facts import Commit, Facts, Tracked
 from gitml.pipeline.lock import StageLock
+from gitml.record import dataclass
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @dataclass(frozen=True)
