@@ -28,12 +28,18 @@ def main(argv: Sequence[str]) -> int | None:
     target, opts = parsed
     try:
         text = _answer(target, opts)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")  # as the full CLI says it
+        return 130
     except Exception:
         return None
     if text is None:
         return None
-    sys.stdout.write(text + "\n")
-    sys.stdout.flush()
+    try:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+    except OSError:
+        return None  # a closed pipe: the full CLI says it as usual
     return 0
 
 
