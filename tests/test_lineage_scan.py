@@ -90,8 +90,8 @@ def test_the_written_form_is_scanned_as_pyyaml_reads_it() -> None:
 def test_other_forms_go_to_pyyaml() -> None:
     """issue 16 speed (session 5): text in another form, or YAML that PyYAML reads otherwise
     (a digest that is a number, `yes`, a duplicate key, a comment, a tab, flow style, an
-    anchor, a quoted scalar over two lines, a key after `stages:`, bad indentation, invalid
-    YAML): the scanner does not answer."""
+    anchor, a quoted scalar over two lines, a key after `stages:`, bad indentation, params
+    nested 3,000 deep, invalid YAML): the scanner does not answer."""
     good = _lock({"s": {"cmd": "c", "deps": [_entry("a", "ab" * 16)]}})
     assert _same(good) is not None
     digits = "1" * 32
@@ -122,6 +122,7 @@ def test_other_forms_go_to_pyyaml() -> None:
         good + "    params:\n      p.yaml:\n          x: 1\n        y: 2\n",
         good.replace("schema: '1.0'\n", "%YAML 1.1\n---\n"),
         json.dumps(yaml.safe_load(good)),
+        good + "    params:\n" + "".join(f"{'  ' * (i + 3)}k:\n" for i in range(3000)),
         "",
         "stages:\n",
     ]

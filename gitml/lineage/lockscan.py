@@ -285,7 +285,7 @@ class Scanner:
             if block not in self.known:
                 try:
                     self.known[block] = _stage(block)
-                except _Unsure:
+                except (_Unsure, RecursionError):  # (params nested past Python's limit)
                     self.known[block] = None
             answer = self.known[block]
             if answer is None or answer[0] in found:
