@@ -267,5 +267,6 @@ from gitml.cli import plots as _plots  # noqa: E402
 from gitml.cli import registry as _registry  # noqa: E402, F401
 from gitml.cli import remotes as _remotes  # noqa: E402
 from gitml.cli import reports as _reports  # noqa: E402
+from gitml.cli import xrepo as _xrepo  # noqa: E402, F401
 
 __all__ = ["_data", "_pipeline", "_plots", "_remotes", "_reports", "cli", "main"]

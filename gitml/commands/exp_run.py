@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import functools
-import importlib
 import os
 import subprocess
-import threading
 from collections.abc import Callable, Sequence
 from typing import BinaryIO
 
 from gitml import atomic
 from gitml.commands.repro import Event, Options, ReproResult, repro
 from gitml.errors import GitmlError
-from gitml.experiments import changes, runall
+from gitml.experiments import changes
 from gitml.experiments.queue import QueueEntry
 from gitml.experiments.refs import ExpRef
 from gitml.experiments.run import plan, queue_all
 from gitml.pipeline.execute import run_subprocess
 from gitml.record import dataclass, field
 from gitml.repo import Repo
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from gitml.experiments import runall
 
 
 @dataclass
@@ -58,21 +60,18 @@ def exp_run(
     asked = bool(set_params or targets or name or message or queue)
     reproduce = functools.partial(reproduce_in_worktree, options=options)
     if run_all and not asked:
-        result.ran = runall.run_all(repo.root, reproduce, jobs, on_event=on_queue_event)
+        result.ran = _run_all(repo, reproduce, jobs, on_queue_event)
         return result
     the_plan = plan(repo.root, set_params, name)
     if queue or run_all or the_plan.is_grid:
         result.queued = queue_all(repo.root, the_plan, targets, message)
         if run_all:
-            result.ran = runall.run_all(repo.root, reproduce, jobs, on_event=on_queue_event)
+            result.ran = _run_all(repo, reproduce, jobs, on_queue_event)
         return result
     exp_name, _ = the_plan.runs[0]
     for rel, data in the_plan.new_texts[0].items():
         atomic.write_bytes(repo.abspath(rel), data)
     runner = functools.partial(run_subprocess, env={"GITML_EXP_NAME": exp_name})
-    # GitPython (~40-80 ms to import) loads while the stages run: recording costs less after
-    threading.Thread(target=importlib.import_module, args=("gitml.gitobjects",),
-                     daemon=True).start()
     result.repro = repro(repo, targets, options=options, runner=runner, on_event=on_event)
     if result.repro.ok:
         from gitml.experiments.record import record
@@ -80,6 +79,14 @@ def exp_run(
         found = changes.workspace(repo.root)
         result.experiment = record(repo.root, the_plan.baseline, exp_name, found, message)
     return result
+
+
+def _run_all(
+    repo: Repo, reproduce: runall.Reproduce, jobs: int, on_event: runall.Event | None
+) -> list[runall.RunResult]:
+    from gitml.experiments import runall  # the queue's runner: only when the queue runs
+
+    return runall.run_all(repo.root, reproduce, jobs, on_event=on_event)
 
 
 def reproduce_in_worktree(

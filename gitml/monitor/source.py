@@ -50,7 +50,8 @@ def check_readable(src: Source) -> None:
 
 def _workspace(repo: Repo, rel: str) -> Source:
     from gitml.statcache import stat_key
-    from gitml.workspace import FileStat, Hasher
+    from gitml.walk import FileStat
+    from gitml.workspace import Hasher
 
     path = repo.abspath(rel)
     check_real_inside(repo.root, path, what=rel)
