@@ -43,6 +43,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = exp_quick.main(args)
         if code is not None:
             return code
+    if args[:1] == ["lineage"]:  # read-only: the upstream walk and --used-by
+        from gitml.lineage import quick as lineage_quick
+
+        code = lineage_quick.main(args)
+        if code is not None:
+            return code
     from gitml.cli import main as cli_main
 
     return cli_main(args)
