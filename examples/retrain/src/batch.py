@@ -31,9 +31,17 @@ COLUMNS = (
 )
 
 
-def churn_score(tenure: np.ndarray, charges: np.ndarray, calls: np.ndarray, plan: np.ndarray):  # type: ignore[no-untyped-def]
+def churn_score(
+    tenure: np.ndarray, charges: np.ndarray, calls: np.ndarray, plan: np.ndarray
+) -> np.ndarray:
     """The fixed concept: above 0 the customer churns."""
-    return 0.9 * (calls - 2.0) - 0.06 * (tenure - 24.0) + 0.04 * (charges - 60.0) + 0.8 * (plan == 0) - 0.7 * (plan == 2)
+    return (
+        0.9 * (calls - 2.0)
+        - 0.06 * (tenure - 24.0)
+        + 0.04 * (charges - 60.0)
+        + 0.8 * (plan == 0)
+        - 0.7 * (plan == 2)
+    )
 
 
 def make(rows: int, seed: int, shift: float, noise: float) -> list[tuple[object, ...]]:
@@ -51,7 +59,9 @@ def make(rows: int, seed: int, shift: float, noise: float) -> list[tuple[object,
     churned[flip] = 1 - churned[flip]
     return [
         (int(t), f"{c:.2f}", int(k), f"{u:.1f}", PLANS[p], REGIONS[r], int(y))
-        for t, c, k, u, p, r, y in zip(tenure, charges, calls, usage, plan, region, churned, strict=True)
+        for t, c, k, u, p, r, y in zip(
+            tenure, charges, calls, usage, plan, region, churned, strict=True
+        )
     ]
 
 

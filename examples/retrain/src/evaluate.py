@@ -18,7 +18,7 @@ def main() -> None:
     metrics = {
         "accuracy": round(float(accuracy_score(y, predicted)), 4),
         "f1": round(float(f1_score(y, predicted)), 4),
-        "test_rows": int(len(y)),
+        "test_rows": len(y),
     }
     with open(ROOT / "metrics.json", "w", encoding="utf-8") as fh:
         json.dump(metrics, fh, indent=2)
