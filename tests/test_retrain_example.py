@@ -187,6 +187,31 @@ def test_gate_failure_stops_before_registering(project: Path) -> None:
     assert "Retraining rejected by the gate" in (project / "incoming" / "report.md").read_text()
 
 
+def test_batch_from_s3_is_landed_and_registered(
+    project: Path, s3_endpoint: str, aws_env: None
+) -> None:
+    """issue 15 item 4: --batch s3://bucket/key (AWS_ENDPOINT_URL names the S3 server): the
+    batch is landed from the bucket, drifts, and ends as a registered model."""
+    from s3server import new_bucket, s3_client
+
+    bucket = new_bucket(s3_endpoint)
+    batch = project.parent / "b.csv"
+    subprocess.run(
+        [sys.executable, str(EXAMPLE / "src" / "batch.py"), str(batch), "--seed", "2",
+         "--shift", "1"],
+        check=True,
+    )  # fmt: skip
+    client: Any = s3_client(s3_endpoint)
+    client.put_object(Bucket=bucket, Key="batches/week-23.csv", Body=batch.read_bytes())
+    done = retrain(
+        project, "--batch", f"s3://{bucket}/batches/week-23.csv", AWS_ENDPOINT_URL=s3_endpoint
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (project / "incoming" / "week-23.csv").read_bytes() == batch.read_bytes()
+    assert (project / "data" / "train.csv").read_bytes() == batch.read_bytes()
+    assert registry(project)["churn-model"]["stage"] == {"prod": "v0.0.1", "staging": "v0.0.2"}
+
+
 def test_bad_usage_exits_2_and_changes_nothing(project: Path) -> None:
     """issue 15 item 4: an unknown option, a missing batch file or a dirty workspace: one
     line on stderr, exit 2, nothing changed."""

@@ -74,7 +74,7 @@ def sides(
     if other is not None and b is not None:
         raise BadInputError("give B or --against FILE, not both")
     first = at_revision(repo, rel, a or "HEAD")
-    second = against(other) if other is not None else at_revision(repo, rel, b or WORKSPACE)
+    second = against(repo, other) if other is not None else at_revision(repo, rel, b or WORKSPACE)
     return first, second
 
 

@@ -61,12 +61,13 @@ def _workspace(repo: Repo, rel: str) -> Source:
     return Source(WORKSPACE, f"{rel} in the workspace", digest, path, None)
 
 
-def against(path: str) -> Source:
-    """A file outside Git: a local path, or an fsspec URL (s3://..., read once into memory)."""
+def against(repo: Repo, path: str) -> Source:
+    """A file outside Git: a local path, an fsspec URL (s3://..., read once into memory), or
+    remote://NAME/PATH (read with gitml remote NAME's URL and options)."""
     if "://" in path:
         from gitml.remote import read_url
 
-        data = read_url(path)
+        data = read_url(path, repo.root, repo.config)
         return Source(path, path, hash_bytes(data), None, data)
     if not os.path.isfile(path):
         raise BadInputError(f"{path}: no such file")
