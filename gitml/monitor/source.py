@@ -5,11 +5,11 @@ outside the repository (`--against`). Each side is named by its content digest."
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
 from gitml.errors import BadInputError, MissingObjectError
 from gitml.hashing import hash_bytes, hash_file
 from gitml.paths import check_real_inside
+from gitml.record import dataclass
 from gitml.repo import Repo
 from gitml.revfiles import WORKSPACE, RevisionReader
 
