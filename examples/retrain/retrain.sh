@@ -124,7 +124,7 @@ if [ "${verdict%%:*}" != pass ]; then
     echo
     gitml report "$before" --md || true
   } > "$report"
-  git checkout -q -- "$data.gitml" gitml.lock $(git ls-files -m)
+  git checkout -q -- .          # the tracked files (clean when we started)
   gitml checkout -q -f
   echo "Gate failed: the workspace is back at HEAD; see $report." >&2
   output outcome=gate-failed
@@ -133,7 +133,7 @@ fi
 
 # (d) Commit, register, assign.
 say "commit, gitml registry register + assign $stage"
-git add -A -- "$data.gitml" gitml.lock $(git ls-files -m)
+git add -u                     # the pointer, gitml.lock, metrics.json (clean when we started)
 git commit -qm "Retrain $model on $name (data drift; ${verdict#*: })"
 if [ -n "$(gitml remote list)" ]; then gitml push -q; fi
 gitml registry register -q "$model" "${push[@]}"
