@@ -350,3 +350,22 @@ def test_workflow_without_drift_opens_nothing(project: Path) -> None:
     assert code == 0, log
     assert not (project.parent / "gh.log").exists()
     assert "No data drift" in log
+
+
+def test_workflow_install_step_needs_a_pinned_spec(tmp_path: Path) -> None:
+    """issue 15 item 4 (workflow): left empty, GITML_PIP_SPEC stops the install step with one
+    error line saying what to set (nothing installed)."""
+    (step,) = [s for s in workflow()["jobs"]["retrain"]["steps"] if s.get("id") == "install"]
+    assert "GITML_PIP_SPEC" in workflow()["jobs"]["retrain"]["env"]
+    done = subprocess.run(
+        ["bash", "-e", "-c", step["run"]],
+        env={**os.environ, "GITML_PIP_SPEC": ""},
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "::error::set GITML_PIP_SPEC (the job's env) to gitml's Git URL pinned to a commit:"
+        " git+https://HOST/OWNER/gitml@COMMIT_SHA"
+    ]
