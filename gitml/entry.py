@@ -37,6 +37,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = registry_quick.main(args)
         if code is not None:
             return code
+    if command == "drift":  # a comparison made before: answered from its cache
+        from gitml.monitor import quick as drift_quick
+
+        code = drift_quick.main(args)
+        if code is not None:
+            return code
     if args[:2] == ["exp", "show"]:  # read-only, and run often by people and scripts
         from gitml.experiments import quick as exp_quick
 
