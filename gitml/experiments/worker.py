@@ -1,0 +1,223 @@
+"""A worker draining a queue that lives on a Git remote (issue 18).
+
+Each turn: fetch the remote's queue and claims (remote_queue), claim the oldest entry that is
+unclaimed or whose claim's lease ran out (claims.swap: create-only, or a compare-and-swap
+over the dead claim), check the queue ref is still there (a claim made just after another
+worker finished is given back), then run it with the local queue runner (runall.run_one: a
+temporary worktree sharing the cache) while a thread renews the claim every lease/3 seconds.
+A renewal that loses (another worker took over) kills the run's process group and the run
+publishes nothing. Then: data and run records to the gitml remote (`push_data`), and one
+`--atomic` push, leased on our claim, that creates the result ref (create-only) and deletes
+the queue and claim refs; a failed run instead creates `refs/exps/failed/<id>`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from typing import Literal
+
+from gitml import gitrefs
+from gitml.experiments import claims, queue, remote_queue, runall
+from gitml.experiments.claims import Claim, Update
+from gitml.experiments.queue import QueueEntry
+from gitml.experiments.refs import ref_for
+from gitml.record import dataclass
+
+Outcome = Literal["done", "failed", "lost", "released"]
+# ("claimed"|"took-over"|"done"|"failed"|"lost"|"released", entry, detail)
+Event = Callable[[str, QueueEntry, str], None]
+FetchData = Callable[[str], None]  # bring a queued commit's data from the gitml remote
+PushData = Callable[[str], bool]  # send an experiment commit's data; False when some failed
+
+
+@dataclass(frozen=True)
+class Options:
+    lease: float = 60.0  # seconds a claim stays ours without a renewal
+    once: bool = False  # stop when nothing is left to claim (else wait for more)
+    jobs: int = 1  # experiments at once
+    poll: float = 10.0  # seconds between looks at an empty queue (without once)
+
+
+@dataclass(frozen=True)
+class WorkResult:
+    entry: QueueEntry
+    outcome: Outcome
+    sha: str = ""  # the experiment commit (done)
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class Held:
+    entry: QueueEntry
+    claim: str  # our claim commit
+    started: float
+    took_over: Claim | None = None
+
+
+def work(
+    root: str, remote: str, reproduce: runall.Reproduce, *, fetch_data: FetchData,
+    push_data: PushData, options: Options = Options(),  # noqa: B008  (frozen)
+    on_event: Event | None = None, stop: threading.Event | None = None,
+) -> list[WorkResult]:
+    """Claim and run queued experiments of `remote`, `options.jobs` at a time, until the
+    queue is drained (`once`) or `stop` is set."""
+    me = claims.worker_id()
+    results: list[WorkResult] = []
+    turn = threading.Lock()  # one fetch-and-claim at a time in this process
+    stop = stop or threading.Event()
+    say = on_event or (lambda *_: None)
+
+    def loop() -> None:
+        while not stop.is_set():
+            with turn:
+                held = claim_next(root, remote, me, options.lease)
+            if held is None:
+                if options.once:
+                    return
+                stop.wait(options.poll)
+                continue
+            if held.took_over:
+                say("took-over", held.entry, held.took_over.worker)
+            else:
+                say("claimed", held.entry, me)
+            result = run_held(root, remote, held, reproduce, me, options.lease,
+                              fetch_data=fetch_data, push_data=push_data)
+            results.append(result)
+            say(result.outcome, result.entry, result.sha or result.error)
+
+    threads = [threading.Thread(target=loop, daemon=True) for _ in range(max(1, options.jobs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def claim_next(root: str, remote: str, me: str, lease: float) -> Held | None:
+    """Claim the oldest claimable entry of the remote's queue; None when there is none."""
+    remote_queue.fetch(root, remote)
+    held = remote_queue.claims_held(root)
+    for entry in remote_queue.queued(root):
+        old = held.get(entry.id)
+        if old is not None and not old.expired(time.time()):
+            continue
+        started = time.time()
+        new = claims.make(root, entry.sha, worker=me, started=started, lease=lease)
+        ref = claims.claim_ref(entry.id)
+        if not claims.swap(root, remote, [Update(ref, new, old.sha if old else "")]):
+            continue  # another worker was first: the next one
+        # a worker that finished it deleted queue and claim refs at once: if the queue ref
+        # is gone, our claim came after that; give it back
+        if claims.remote_sha(root, remote, claims.queue_ref(entry.id)) != entry.sha:
+            with contextlib.suppress(claims.GitRemoteError):
+                claims.swap(root, remote, [Update(ref, "", new)])
+            continue
+        return Held(entry, new, started, old)
+    return None
+
+
+class Renewer:
+    """Renews a claim every lease/3 seconds; when a renewal loses (another worker took the
+    claim over) or no renewal got through for a whole lease, the run is killed."""
+
+    def __init__(self, root: str, remote: str, held: Held, me: str, lease: float) -> None:
+        self.root, self.remote, self.held, self.me, self.lease = root, remote, held, me, lease
+        self.sha = held.claim
+        self.lost = False
+        self._done = threading.Event()
+        self._renewed = time.monotonic()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        entry = self.held.entry
+        while not self._done.wait(self.lease / 3):
+            new = claims.make(self.root, entry.sha, worker=self.me, started=self.held.started,
+                              lease=self.lease)
+            ref = claims.claim_ref(entry.id)
+            try:
+                won = claims.swap(self.root, self.remote, [Update(ref, new, self.sha)])
+            except claims.GitRemoteError:
+                won = None  # unreachable: try again, until the lease runs out
+            if won:
+                self.sha, self._renewed = new, time.monotonic()
+            elif won is False or time.monotonic() - self._renewed > self.lease:
+                self.lost = True
+                _kill_run(self.root, entry.id)
+                return
+
+    def stop(self) -> bool:
+        """Stop renewing; True while the claim is still ours."""
+        self._done.set()
+        self._thread.join()
+        return not self.lost
+
+
+def _kill_run(root: str, id_: str) -> None:
+    pgid = queue.read_state(root, id_).get("pgid")
+    if isinstance(pgid, int) and pgid > 1:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, signal.SIGKILL)
+
+
+def run_held(
+    root: str, remote: str, held: Held, reproduce: runall.Reproduce, me: str, lease: float,
+    *, fetch_data: FetchData, push_data: PushData,
+) -> WorkResult:
+    entry = held.entry
+    renewer = Renewer(root, remote, held, me, lease)
+    try:
+        fetch_data(entry.sha)
+        # the local queue runner runs what refs/exps/queue/<id> holds here
+        gitrefs.update(root, queue.QUEUE + entry.id, entry.sha)
+        ran = runall.run_one(root, entry, reproduce)
+    except BaseException:
+        renewer.stop()
+        _give_back(root, remote, entry, renewer.sha)
+        raise
+    if not renewer.stop():
+        return WorkResult(entry, "lost", error="another worker took the claim over")
+    claim = renewer.sha
+    if ran.state == "skipped":  # another process of this clone runs it
+        _give_back(root, remote, entry, claim)
+        return WorkResult(entry, "released", error="already running here")
+    if ran.state == "done":
+        if not push_data(ran.sha):
+            _give_back(root, remote, entry, claim)
+            return WorkResult(entry, "released", error="its data could not be pushed")
+        result = ref_for(entry.baseline, entry.name)
+        if _finish(root, remote, entry, claim, Update(result, ran.sha, "")):
+            return WorkResult(entry, "done", ran.sha)
+        if claims.remote_sha(root, remote, claims.claim_ref(entry.id)) != claim:
+            return WorkResult(entry, "lost", error="another worker took the claim over")
+        error = f"experiment '{entry.name}' exists on the Git remote"
+    else:
+        error = ran.error or "a stage failed"
+    record = claims.make(root, entry.sha, worker=me, started=held.started, lease=lease,
+                         state="failed", more=[("Name", entry.name),
+                                               ("Baseline", entry.baseline),
+                                               ("Error", json.dumps(error))])
+    if not _finish(root, remote, entry, claim, Update(claims.failed_ref(entry.id), record, "")):
+        return WorkResult(entry, "lost", error="another worker took the claim over")
+    return WorkResult(entry, "failed", error=error)
+
+
+def _finish(root: str, remote: str, entry: QueueEntry, claim: str, result: Update) -> bool:
+    """Publish `result` and drop the queue and claim refs: all or nothing, only while the
+    claim is ours."""
+    return claims.swap(root, remote, [
+        result,
+        Update(claims.queue_ref(entry.id), "", entry.sha),
+        Update(claims.claim_ref(entry.id), "", claim),
+    ])
+
+
+def _give_back(root: str, remote: str, entry: QueueEntry, claim: str) -> None:
+    with contextlib.suppress(claims.GitRemoteError):
+        claims.swap(root, remote, [Update(claims.claim_ref(entry.id), "", claim)])
