@@ -224,6 +224,9 @@ def test_queue_on_the_remote_bad_input(site: Site) -> None:
         assert git(site.a, "for-each-ref", "refs/exps/queue/", "refs/exps/*/*/*") == refs_here
     code, _, err = cli(site.a, "exp", "worker", "nowhere", "--once")
     assert code == 2 and "unknown Git remote 'nowhere'" in err
+    code, _, err = cli(site.a, "exp", "show", "--remote", "origin", "--md")
+    assert code == 2 and "--remote prints text or --json" in err
+    assert remote_refs(site.origin) == there
 
 
 def test_three_workers_drain_twelve_exactly_once(site: Site) -> None:
@@ -359,3 +362,5 @@ def test_failed_run_is_recorded_on_the_remote(site: Site) -> None:
     (bad,) = [r for r in rows if r["state"] == "failed"]
     assert bad["worker"].startswith(os.uname().nodename + ":") and "failed" in bad["error"]
     assert "failed" in ok(site.a, "exp", "show", "--remote", "origin")
+    record = git(site.origin, "log", "-1", "--format=%B", bad["rev"])
+    assert "Gitml-Exp-State: failed" in record and "    asked to fail" in record, record

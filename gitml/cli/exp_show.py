@@ -56,6 +56,8 @@ def exp_show(
 
     fmt = _one_format(json=as_json, csv=as_csv, md=md)
     if git_remote is not None:
+        if fmt in ("csv", "md"):
+            raise click.UsageError(f"--remote prints text or --json, not --{fmt}")
         from gitml.cli.exp_worker import show_remote
         from gitml.commands.exp_show import exp_show_remote
 

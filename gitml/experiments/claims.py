@@ -78,14 +78,16 @@ def worker_id() -> str:
 
 def make(
     root: str, queued: str, *, worker: str, started: float, lease: float,
-    state: str = "claimed", more: Sequence[tuple[str, str]] = (),
+    state: str = "claimed", more: Sequence[tuple[str, str]] = (), tail: str = "",
 ) -> str:
-    """A new claim (or final state) commit on top of the queued commit `queued`."""
+    """A new claim (or final state) commit on top of the queued commit `queued`; `tail`
+    (a failed run's last log lines) goes after the trailers, indented."""
     lines = [
         f"gitml exp {state}: {worker}", "",
         f"{_T}State: {state}", f"{_T}Worker: {worker}", f"{_T}Started: {started:.6f}",
         f"{_T}Renewed: {time.time():.6f}", f"{_T}Lease: {lease:g}",
         *(f"{_T}{key}: {value}" for key, value in more),
+        *(["", *("    " + line for line in tail.splitlines())] if tail else []),
     ]
     out = scm.run(root, "commit-tree", f"{queued}^{{tree}}", "-p", queued,
                   data=("\n".join(lines) + "\n").encode(), env=_IDENTITY)

@@ -202,10 +202,21 @@ def run_held(
     record = claims.make(root, entry.sha, worker=me, started=held.started, lease=lease,
                          state="failed", more=[("Name", entry.name),
                                                ("Baseline", entry.baseline),
-                                               ("Error", json.dumps(error))])
+                                               ("Error", json.dumps(error))],
+                         tail=_log_tail(root, entry.id))
     if not _finish(root, remote, entry, claim, Update(claims.failed_ref(entry.id), record, "")):
         return WorkResult(entry, "lost", error="another worker took the claim over")
     return WorkResult(entry, "failed", error=error)
+
+
+def _log_tail(root: str, id_: str, lines: int = 20) -> str:
+    try:
+        with open(os.path.join(queue.run_dir(root, id_), "log"), "rb") as f:
+            f.seek(max(0, os.fstat(f.fileno()).st_size - 8192))
+            text = f.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])
 
 
 def _finish(root: str, remote: str, entry: QueueEntry, claim: str, result: Update) -> bool:
