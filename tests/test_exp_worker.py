@@ -114,11 +114,22 @@ def git_state(root: Path) -> tuple[str, str, bytes]:
 
 @pytest.fixture
 def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Site:
+    return make_site(tmp_path, monkeypatch, str(tmp_path / "store"))
+
+
+def make_site(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store_url: str, endpoint: str = ""
+) -> Site:
+    """A bare Git remote, clone `a` with the pipeline committed, pushed and its data on the
+    gitml remote `store_url` (an S3 one at `endpoint`, when given: in the committed config,
+    so every clone uses it)."""
     origin, a, store = tmp_path / "origin.git", tmp_path / "a", tmp_path / "store"
     subprocess.run(["git", "init", "-q", "--bare", str(origin)], check=True)
     git(tmp_path, "clone", "-q", str(origin), str(a))
     ok(a, "init")
-    ok(a, "remote", "add", "-d", "store", str(store))
+    ok(a, "remote", "add", "-d", "store", store_url)
+    if endpoint:
+        ok(a, "remote", "modify", "store", "endpointurl", endpoint)
     write(a / "gitml.yaml", PIPELINE)
     write(a / "train.py", TRAIN)
     write(a / "params.yaml", "lr: 0.5\nsleep: 0\nfail: 0\n")
