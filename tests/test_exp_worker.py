@@ -375,3 +375,28 @@ def test_failed_run_is_recorded_on_the_remote(site: Site) -> None:
     assert "failed" in ok(site.a, "exp", "show", "--remote", "origin")
     record = git(site.origin, "log", "-1", "--format=%B", bad["rev"])
     assert "Gitml-Exp-State: failed" in record and "    asked to fail" in record, record
+
+
+def test_ci_example_matrix_drains_one_queue(site: Site, gitml_on_path: None) -> None:
+    """issue 18 item 4: examples/ci/gitml-exp-workers.yml is a matrix of jobs each running
+    `gitml exp worker origin --once`; its "Drain the queue" step, run by bash in three
+    clones at once (three jobs), drains a queue of 6, each experiment once."""
+    import yaml
+
+    example = Path(__file__).resolve().parent.parent / "examples" / "ci"
+    flow = yaml.safe_load((example / "gitml-exp-workers.yml").read_text())
+    job = flow["jobs"]["work"]
+    assert len(job["strategy"]["matrix"]["worker"]) >= 2
+    assert flow["permissions"]["contents"] == "write"
+    (step,) = [s for s in job["steps"] if s.get("name") == "Drain the queue"]
+    assert "gitml exp worker origin --once" in step["run"]
+    queue_remote(site, "lr=" + ",".join(f"0.{i}" for i in range(1, 7)), "sleep=0.2")
+    env = dict(os.environ, GITML_LEASE="30")
+    jobs = [subprocess.Popen(["bash", "-c", step["run"]], cwd=site.clone(f"job{i}"), env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            for i in range(3)]
+    for code, out, err in (finish(j) for j in jobs):
+        assert code == 0, (out, err)
+    done = lines(site.log)
+    assert len(done) == 6 and len(set(done)) == 6
+    assert kinds(site.origin) == {"queue": 0, "claims": 0, "failed": 0, "exps": 6}
