@@ -286,6 +286,19 @@ def _pgid_of_run(clone: Path) -> int | None:
     return None
 
 
+def group_alive(pgid: int) -> bool:
+    """Whether a process of group `pgid` still runs (zombies left to a PID 1 that does not
+    reap them count as gone)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
+            return True
+    return False
+
+
 def test_kill9_worker_is_taken_over_after_the_lease(site: Site) -> None:
     """issue 18 item 2: a worker killed with kill -9 mid-run (its machine gone: its stage
     too) leaves its claim; `exp show --remote` says who holds it; once the lease ran out
@@ -335,9 +348,10 @@ def test_two_workers_racing_for_one_claim_never_both_run_it(site: Site) -> None:
 
 def test_a_worker_that_loses_its_claim_publishes_nothing(site: Site) -> None:
     """issue 18 item 2: when another worker takes a claim over (here: a claim pushed over
-    it, as a takeover does), the first worker's renewal fails: it stops the run and
-    publishes nothing; the experiment stays queued and is completed once by the new
-    holder's successor."""
+    it, as a takeover does, by a "thief" that then never renews), the first worker's
+    renewal fails: it kills its run and publishes nothing for it. Once the thief's claim
+    expired, a worker (the first one's next turn, or a second one) takes it over: the
+    experiment completes exactly once."""
     queue_remote(site, "lr=0.4", "sleep=4")
     w1, w2 = site.clone("w1"), site.clone("w2")
     started = Path(f"{site.log}.start")
@@ -346,15 +360,18 @@ def test_a_worker_that_loses_its_claim_publishes_nothing(site: Site) -> None:
     ((ref, old),) = remote_refs(site.origin, "refs/exps/claims/").items()
     ((_, qsha),) = remote_refs(site.origin, "refs/exps/queue/").items()
     git(w2, "fetch", "-q", "origin", f"{ref}:{ref}")
-    thief = claims.make(str(w2), qsha, worker="thief:1:x", started=0, lease=0.5)
+    thief = claims.make(str(w2), qsha, worker="thief:1:x", started=0, lease=1)
     assert claims.swap(str(w2), "origin", [Update(ref, thief, old)])
     code, out, err = finish(proc, 60)
-    assert "lost" in err and "Ran experiment" not in out, (out, err)
-    assert lines(site.log) == []
-    assert kinds(site.origin) == {"queue": 1, "claims": 1, "failed": 0, "exps": 0}
-    code, out, err = finish(worker(w2, "--once", "--lease", "3"))
-    assert code == 0 and "Took over" in out, (out, err)
-    assert len(lines(site.log)) == 1
+    assert code == 0, (out, err)
+    assert "lost: another worker took the claim over" in err, (out, err)
+    if "Ran experiment" not in out:  # the thief's claim was still fresh on its next turn
+        time.sleep(1.2)
+        code, out, err = finish(worker(w2, "--once", "--lease", "3"))
+        assert code == 0, (out, err)
+    assert "Took over experiment" in out and "from thief:1:x" in out, out
+    assert out.count("Ran experiment") == 1
+    assert len(lines(started)) == 2 and len(lines(site.log)) == 1
     assert kinds(site.origin) == {"queue": 0, "claims": 0, "failed": 0, "exps": 1}
 
 
@@ -400,3 +417,35 @@ def test_ci_example_matrix_drains_one_queue(site: Site, gitml_on_path: None) -> 
     done = lines(site.log)
     assert len(done) == 6 and len(set(done)) == 6
     assert kinds(site.origin) == {"queue": 0, "claims": 0, "failed": 0, "exps": 6}
+
+
+def test_a_stopped_worker_kills_its_run_and_gives_the_claim_back(site: Site) -> None:
+    """issue 18 item 2: a worker told to stop (SIGTERM, as a cancelled CI job is; Ctrl-C
+    alike) kills its run's processes, gives its claim back and publishes nothing, so the
+    next worker starts the experiment at once instead of after the lease."""
+    queue_remote(site, "lr=0.8", "sleep=3")
+    w1, w2 = site.clone("w1"), site.clone("w2")
+    started = Path(f"{site.log}.start")
+    proc = worker(w1, "--lease", "60")
+    wait_until(lambda: bool(lines(started)) and _pgid_of_run(w1) is not None, proc, 60)
+    pgid = _pgid_of_run(w1)
+    assert pgid is not None, finish(proc)
+    proc.send_signal(signal.SIGTERM)
+    code, out, err = finish(proc, 30)
+    assert code == 130 and "interrupted" in err, (out, err)
+    deadline = time.monotonic() + 10
+    while group_alive(pgid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not group_alive(pgid)  # the stage is gone
+    assert kinds(site.origin) == {"queue": 1, "claims": 0, "failed": 0, "exps": 0}
+    assert lines(site.log) == []
+    code, out, err = finish(worker(w2, "--once", "--lease", "60"), 120)
+    assert code == 0 and "Claimed experiment" in out and "Took over" not in out, (out, err)
+    assert len(lines(site.log)) == 1
+
+
+def test_worker_on_an_unreachable_remote_is_one_error_line(site: Site) -> None:
+    """issue 18 item 2: a Git remote that cannot be reached: one error line, exit 3."""
+    code, out, err = cli(site.a, "exp", "worker", str(site.tmp / "gone.git"), "--once")
+    assert code == 3, (out, err)
+    assert err.startswith("error: ") and len(err.strip().splitlines()) == 1, err

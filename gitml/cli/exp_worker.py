@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import signal
 from typing import TYPE_CHECKING
 
 import click
@@ -47,20 +48,29 @@ def worker(
             say(f"Took over experiment '{entry.name}' from {detail} (its lease ran out)")
         elif what == "done":
             say(f"Ran experiment '{entry.name}' ({detail[:7]}); pushed")
-        elif what == "failed":
+        elif what in ("failed", "error"):
             click.echo(f"error: experiment '{entry.name}' failed: {detail}", err=True)
         else:
             click.echo(f"warning: experiment '{entry.name}' {what}: {detail}", err=True)
 
-    results = exp_worker(
-        repo_here(), git_remote, options=Options(lease=lease, once=once, jobs=jobs, poll=poll),
-        remote=remote, repro_options=ReproOptions(force=force, run_cache=not no_run_cache),
-        on_event=show,
-    )
+    # a CI job being cancelled gets SIGTERM: end like Ctrl-C (runs killed, claims given back)
+    before = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        results = exp_worker(
+            repo_here(), git_remote,
+            options=Options(lease=lease, once=once, jobs=jobs, poll=poll), remote=remote,
+            repro_options=ReproOptions(force=force, run_cache=not no_run_cache), on_event=show,
+        )
+    finally:
+        signal.signal(signal.SIGTERM, before)
     if not results:
         say("Nothing to claim")
-    if any(r.outcome == "failed" for r in results):
+    if any(r.outcome in ("failed", "error") for r in results):
         raise Exit(EXIT_ERROR)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def show_remote(rows: list[RemoteRow], *, as_json: bool) -> None:

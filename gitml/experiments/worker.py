@@ -29,8 +29,10 @@ from gitml.experiments.queue import QueueEntry
 from gitml.experiments.refs import ref_for
 from gitml.record import dataclass
 
-Outcome = Literal["done", "failed", "lost", "released"]
-# ("claimed"|"took-over"|"done"|"failed"|"lost"|"released", entry, detail)
+# released: given back (another process of this clone runs it); error: given back, its
+# data could not be pushed (another worker will run it again)
+Outcome = Literal["done", "failed", "lost", "released", "error"]
+# ("claimed"|"took-over"|"done"|"failed"|"lost"|"released"|"error", entry, detail)
 Event = Callable[[str, QueueEntry, str], None]
 FetchData = Callable[[str], None]  # bring a queued commit's data from the gitml remote
 PushData = Callable[[str], bool]  # send an experiment commit's data; False when some failed
@@ -66,9 +68,14 @@ def work(
     on_event: Event | None = None, stop: threading.Event | None = None,
 ) -> list[WorkResult]:
     """Claim and run queued experiments of `remote`, `options.jobs` at a time, until the
-    queue is drained (`once`) or `stop` is set."""
+    queue is drained (`once`) or `stop` is set. The first error of any run stops the others
+    from claiming more and is raised once they ended. Interrupted (KeyboardInterrupt, or any
+    exception in the waiting thread), the runs in progress are killed and their claims given
+    back, so another worker starts them at once instead of after the lease."""
     me = claims.worker_id()
     results: list[WorkResult] = []
+    errors: list[BaseException] = []
+    active: dict[str, Renewer] = {}
     turn = threading.Lock()  # one fetch-and-claim at a time in this process
     stop = stop or threading.Event()
     say = on_event or (lambda *_: None)
@@ -87,15 +94,31 @@ def work(
             else:
                 say("claimed", held.entry, me)
             result = run_held(root, remote, held, reproduce, me, options.lease,
-                              fetch_data=fetch_data, push_data=push_data)
+                              fetch_data=fetch_data, push_data=push_data, active=active)
             results.append(result)
             say(result.outcome, result.entry, result.sha or result.error)
 
-    threads = [threading.Thread(target=loop, daemon=True) for _ in range(max(1, options.jobs))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    def guarded() -> None:
+        try:
+            loop()
+        except BaseException as e:  # raised in the caller's thread, below
+            errors.append(e)
+            stop.set()
+
+    threads = [threading.Thread(target=guarded, daemon=True)
+               for _ in range(max(1, options.jobs))]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    except BaseException:
+        stop.set()
+        for renewer in list(active.values()):
+            renewer.abandon()
+        raise
+    if errors:
+        raise errors[0]
     return results
 
 
@@ -158,6 +181,15 @@ class Renewer:
         self._thread.join()
         return not self.lost
 
+    def abandon(self) -> None:
+        """The worker is going away: kill the run, give the claim back, publish nothing."""
+        self._done.set()
+        self._thread.join()
+        if not self.lost:
+            self.lost = True
+            _kill_run(self.root, self.held.entry.id)
+            _give_back(self.root, self.remote, self.held.entry, self.sha)
+
 
 def _kill_run(root: str, id_: str) -> None:
     pgid = queue.read_state(root, id_).get("pgid")
@@ -168,10 +200,25 @@ def _kill_run(root: str, id_: str) -> None:
 
 def run_held(
     root: str, remote: str, held: Held, reproduce: runall.Reproduce, me: str, lease: float,
-    *, fetch_data: FetchData, push_data: PushData,
+    *, fetch_data: FetchData, push_data: PushData, active: dict[str, Renewer] | None = None,
 ) -> WorkResult:
     entry = held.entry
     renewer = Renewer(root, remote, held, me, lease)
+    if active is not None:
+        active[entry.id] = renewer
+    try:
+        return _run_held(root, remote, held, reproduce, me, lease, renewer,
+                         fetch_data=fetch_data, push_data=push_data)
+    finally:
+        if active is not None:
+            active.pop(entry.id, None)
+
+
+def _run_held(
+    root: str, remote: str, held: Held, reproduce: runall.Reproduce, me: str, lease: float,
+    renewer: Renewer, *, fetch_data: FetchData, push_data: PushData,
+) -> WorkResult:
+    entry = held.entry
     try:
         fetch_data(entry.sha)
         # the local queue runner runs what refs/exps/queue/<id> holds here
@@ -190,7 +237,8 @@ def run_held(
     if ran.state == "done":
         if not push_data(ran.sha):
             _give_back(root, remote, entry, claim)
-            return WorkResult(entry, "released", error="its data could not be pushed")
+            return WorkResult(entry, "error", error="its data could not be pushed to the "
+                              "gitml remote; the claim was given back")
         result = ref_for(entry.baseline, entry.name)
         if _finish(root, remote, entry, claim, Update(result, ran.sha, "")):
             return WorkResult(entry, "done", ran.sha)
