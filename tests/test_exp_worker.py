@@ -241,14 +241,15 @@ def test_queue_on_the_remote_bad_input(site: Site) -> None:
 
 
 def test_three_workers_drain_twelve_exactly_once(site: Site) -> None:
-    """issue 18 Done-when: three workers in three clones drain a queue of 12 experiments;
-    each runs exactly once (the log), the remote ends with 12 results and no queue or
+    """issue 18 Done-when: three workers in three clones (one with -j 2) drain a queue of 12
+    experiments; each runs exactly once (the log), the remote ends with 12 results and no queue or
     claim; results pulled into a fourth clone show in `exp show` with their metrics."""
     values = [f"{i / 100:g}" for i in range(1, 13)]
     queue_remote(site, "lr=" + ",".join(values), "sleep=0.3")
     assert kinds(site.origin)["queue"] == 12
     clones = [site.clone(f"w{i}") for i in range(3)]
-    procs = [worker(c, "--once", "--lease", "30") for c in clones]
+    procs = [worker(c, "--once", "--lease", "30", *(["-j", "2"] if i == 0 else []))
+             for i, c in enumerate(clones)]
     results = [finish(p) for p in procs]
     for code, out, err in results:
         assert code == 0, (out, err)
