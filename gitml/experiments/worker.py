@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import random
 import signal
 import threading
 import time
@@ -36,6 +37,9 @@ Outcome = Literal["done", "failed", "lost", "released", "error"]
 Event = Callable[[str, QueueEntry, str], None]
 FetchData = Callable[[str], None]  # bring a queued commit's data from the gitml remote
 PushData = Callable[[str], bool]  # send an experiment commit's data; False when some failed
+
+
+SPREAD = 8  # claim among this many of the oldest entries at random
 
 
 @dataclass(frozen=True)
@@ -123,13 +127,17 @@ def work(
 
 
 def claim_next(root: str, remote: str, me: str, lease: float) -> Held | None:
-    """Claim the oldest claimable entry of the remote's queue; None when there is none."""
+    """Claim one of the oldest claimable entries of the remote's queue (the first `SPREAD`
+    in a random order, so that workers starting together seldom race for the same one,
+    then the rest oldest first); None when there is none."""
     remote_queue.fetch(root, remote)
     held = remote_queue.claims_held(root)
-    for entry in remote_queue.queued(root):
-        old = held.get(entry.id)
-        if old is not None and not old.expired(time.time()):
-            continue
+    now = time.time()
+    free = [(e, held.get(e.id)) for e in remote_queue.queued(root)]
+    free = [(e, old) for e, old in free if old is None or old.expired(now)]
+    head = free[:SPREAD]
+    random.shuffle(head)
+    for entry, old in head + free[SPREAD:]:
         started = time.time()
         new = claims.make(root, entry.sha, worker=me, started=started, lease=lease)
         ref = claims.claim_ref(entry.id)
