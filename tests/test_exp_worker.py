@@ -450,3 +450,31 @@ def test_worker_on_an_unreachable_remote_is_one_error_line(site: Site) -> None:
     code, out, err = cli(site.a, "exp", "worker", str(site.tmp / "gone.git"), "--once")
     assert code == 3, (out, err)
     assert err.startswith("error: ") and len(err.strip().splitlines()) == 1, err
+
+
+def test_data_that_cannot_be_pushed_gives_the_claim_back_once(site: Site) -> None:
+    """issue 18 item 2: when the experiment's data cannot reach the gitml remote (the
+    push side effect reports failure), the worker publishes nothing, gives the claim back
+    (the experiment stays queued for another worker), does not claim it again itself, and
+    `--once` ends."""
+    from gitml.commands.exp_run import reproduce_in_worktree
+    from gitml.experiments import worker as worker_mod
+
+    queue_remote(site, "lr=0.6")
+    w1 = site.clone("w1")
+    found: list[worker_mod.WorkResult] = []
+
+    def drain() -> None:
+        found.extend(worker_mod.work(
+            str(w1), "origin", reproduce_in_worktree, fetch_data=lambda sha: None,
+            push_data=lambda sha: False, options=worker_mod.Options(once=True, lease=30)))
+
+    with chdir(w1):
+        thread = threading.Thread(target=drain, daemon=True)
+        thread.start()
+        thread.join(120)
+    assert not thread.is_alive()  # no claiming it again and again
+    assert [r.outcome for r in found] == ["error"]
+    assert "could not be pushed" in found[0].error
+    assert kinds(site.origin) == {"queue": 1, "claims": 0, "failed": 0, "exps": 0}
+    assert len(lines(site.log)) == 1  # it ran once, here

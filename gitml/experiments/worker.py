@@ -20,7 +20,7 @@ import random
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Literal
 
 from gitml import gitrefs
@@ -80,6 +80,7 @@ def work(
     results: list[WorkResult] = []
     errors: list[BaseException] = []
     active: dict[str, Renewer] = {}
+    avoid: set[str] = set()  # given back by this worker: left to the others
     turn = threading.Lock()  # one fetch-and-claim at a time in this process
     stop = stop or threading.Event()
     say = on_event or (lambda *_: None)
@@ -87,7 +88,7 @@ def work(
     def loop() -> None:
         while not stop.is_set():
             with turn:
-                held = claim_next(root, remote, me, options.lease)
+                held = claim_next(root, remote, me, options.lease, avoid)
             if held is None:
                 if options.once:
                     return
@@ -100,6 +101,8 @@ def work(
             result = run_held(root, remote, held, reproduce, me, options.lease,
                               fetch_data=fetch_data, push_data=push_data, active=active)
             results.append(result)
+            if result.outcome in ("released", "error"):
+                avoid.add(result.entry.id)
             say(result.outcome, result.entry, result.sha or result.error)
 
     def guarded() -> None:
@@ -126,15 +129,18 @@ def work(
     return results
 
 
-def claim_next(root: str, remote: str, me: str, lease: float) -> Held | None:
+def claim_next(
+    root: str, remote: str, me: str, lease: float, avoid: Collection[str] = ()
+) -> Held | None:
     """Claim one of the oldest claimable entries of the remote's queue (the first `SPREAD`
     in a random order, so that workers starting together seldom race for the same one,
-    then the rest oldest first); None when there is none."""
+    then the rest oldest first), but none of `avoid`; None when there is none."""
     remote_queue.fetch(root, remote)
     held = remote_queue.claims_held(root)
     now = time.time()
     free = [(e, held.get(e.id)) for e in remote_queue.queued(root)]
-    free = [(e, old) for e, old in free if old is None or old.expired(now)]
+    free = [(e, old) for e, old in free
+            if e.id not in avoid and (old is None or old.expired(now))]
     head = free[:SPREAD]
     random.shuffle(head)
     for entry, old in head + free[SPREAD:]:
