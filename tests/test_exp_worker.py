@@ -19,6 +19,7 @@ import pytest
 from conftest import chdir, git, run_cli, snapshot, wait_until, write
 
 from gitml.experiments import claims
+from gitml.experiments import worker as worker_mod
 from gitml.experiments.claims import Update
 
 PIPELINE = """\
@@ -304,10 +305,10 @@ def test_kill9_worker_is_taken_over_after_the_lease(site: Site) -> None:
     """issue 18 item 2: a worker killed with kill -9 mid-run (its machine gone: its stage
     too) leaves its claim; `exp show --remote` says who holds it; once the lease ran out
     another worker takes it over and completes it, exactly once."""
-    queue_remote(site, "lr=0.7", "sleep=1")
+    queue_remote(site, "lr=0.7", "sleep=3")
     w1, w2 = site.clone("w1"), site.clone("w2")
     started = Path(f"{site.log}.start")
-    proc = worker(w1, "--lease", "2", "--poll", "0.5")
+    proc = worker(w1, "--lease", "3", "--poll", "0.5")
     try:
         wait_until(lambda: bool(lines(started)) and _pgid_of_run(w1) is not None, proc, 60)
         assert lines(started), finish(proc)
@@ -317,15 +318,14 @@ def test_kill9_worker_is_taken_over_after_the_lease(site: Site) -> None:
         proc.wait(10)
     assert pgid is not None
     os.killpg(pgid, signal.SIGKILL)  # ... and what it ran: the machine is gone
+    # within the lease (renewed at most 1 s ago) nobody may take it
+    assert worker_mod.claim_next(str(w2), "origin", "w2:1:x", 3) is None
     ((row,),) = [json.loads(ok(site.a, "exp", "show", "--remote", "origin", "--json"))]
     assert row["state"] == "claimed" and row["worker"].split(":")[1] == str(proc.pid)
-    # a worker arriving within the lease leaves it alone
-    code, out, err = finish(worker(w2, "--once", "--lease", "2"))
-    assert code == 0 and "Nothing to claim" in out, (out, err)
-    time.sleep(2.2)
+    time.sleep(3.2)
     rows = json.loads(ok(site.a, "exp", "show", "--remote", "origin", "--json"))
     assert rows[0]["expired"] is True
-    code, out, err = finish(worker(w2, "--once", "--lease", "2"))
+    code, out, err = finish(worker(w2, "--once", "--lease", "3"))
     assert code == 0, (out, err)
     assert "Took over experiment" in out and "Ran experiment" in out, out
     assert lines(site.log) == [row["name"]]
@@ -458,7 +458,6 @@ def test_data_that_cannot_be_pushed_gives_the_claim_back_once(site: Site) -> Non
     (the experiment stays queued for another worker), does not claim it again itself, and
     `--once` ends."""
     from gitml.commands.exp_run import reproduce_in_worktree
-    from gitml.experiments import worker as worker_mod
 
     queue_remote(site, "lr=0.6")
     w1 = site.clone("w1")
@@ -478,3 +477,39 @@ def test_data_that_cannot_be_pushed_gives_the_claim_back_once(site: Site) -> Non
     assert "could not be pushed" in found[0].error
     assert kinds(site.origin) == {"queue": 1, "claims": 0, "failed": 0, "exps": 0}
     assert len(lines(site.log)) == 1  # it ran once, here
+
+
+def test_a_refused_result_push_is_tried_again(site: Site) -> None:
+    """issue 18 item 2: the server refusing the final push for its own reasons (here: a
+    stale lock file on the result ref, as a crashed git process leaves) while the claim is
+    still ours and the name free: the worker tries again (the lock is gone by then) and
+    publishes the result, not a failure."""
+    ok(site.a, "exp", "run", "--queue", "--remote", "origin", "-S", "lr=0.3", "-n", "held-up")
+    ref = f"refs/exps/{site.base[:2]}/{site.base[2:]}/held-up"
+    lock = site.origin / f"{ref}.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    lock.touch()
+    seen = site.origin / "refused-once"
+    hook = site.origin / "hooks" / "pre-receive"
+    hook.write_text(  # the first push naming the result ref meets the lock; later ones not
+        "#!/bin/sh\n"
+        f"grep -q ' {ref}$' || exit 0\n"
+        f"if [ -e '{seen}' ]; then rm -f '{lock}'; else touch '{seen}'; fi\n")
+    hook.chmod(0o755)
+    code, out, err = finish(worker(site.clone("w1"), "--once"))
+    assert code == 0 and "Ran experiment 'held-up'" in out, (out, err)
+    assert seen.exists() and not lock.exists()
+    assert kinds(site.origin) == {"queue": 0, "claims": 0, "failed": 0, "exps": 1}
+
+
+def test_a_name_taken_on_the_remote_meanwhile_fails_the_run(site: Site) -> None:
+    """issue 18 item 2: the result ref is created only if absent: when an experiment of the
+    same name reached the remote after it was queued, the worker leaves that one alone,
+    records the run as failed (refs/exps/failed/<id>, saying why) and exits 3."""
+    ok(site.a, "exp", "run", "--queue", "--remote", "origin", "-S", "lr=0.3", "-n", "twin")
+    ref = f"refs/exps/{site.base[:2]}/{site.base[2:]}/twin"
+    git(site.a, "push", "-q", "origin", f"HEAD:{ref}")
+    code, out, err = finish(worker(site.clone("w1"), "--once"))
+    assert code == 3 and "exists on the Git remote" in err, (out, err)
+    assert remote_refs(site.origin)[ref] == site.base  # untouched
+    assert kinds(site.origin) == {"queue": 0, "claims": 0, "failed": 1, "exps": 1}

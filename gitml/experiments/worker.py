@@ -8,13 +8,12 @@ temporary worktree sharing the cache) while a thread renews the claim every leas
 A renewal that loses (another worker took over) kills the run's process group and the run
 publishes nothing. Then: data and run records to the gitml remote (`push_data`), and one
 `--atomic` push, leased on our claim, that creates the result ref (create-only) and deletes
-the queue and claim refs; a failed run instead creates `refs/exps/failed/<id>`.
+the queue and claim refs; a failed run instead creates `refs/exps/failed/<id>` (publish.py).
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import random
 import signal
@@ -26,6 +25,7 @@ from typing import Literal
 from gitml import gitrefs
 from gitml.experiments import claims, queue, remote_queue, runall
 from gitml.experiments.claims import Claim, Update
+from gitml.experiments.publish import failure_record, give_back, publish
 from gitml.experiments.queue import QueueEntry
 from gitml.experiments.refs import ref_for
 from gitml.record import dataclass
@@ -202,7 +202,7 @@ class Renewer:
         if not self.lost:
             self.lost = True
             _kill_run(self.root, self.held.entry.id)
-            _give_back(self.root, self.remote, self.held.entry, self.sha)
+            give_back(self.root, self.remote, self.held.entry, self.sha)
 
 
 def _kill_run(root: str, id_: str) -> None:
@@ -240,57 +240,29 @@ def _run_held(
         ran = runall.run_one(root, entry, reproduce)
     except BaseException:
         renewer.stop()
-        _give_back(root, remote, entry, renewer.sha)
+        give_back(root, remote, entry, renewer.sha)
         raise
     if not renewer.stop():
         return WorkResult(entry, "lost", error="another worker took the claim over")
     claim = renewer.sha
     if ran.state == "skipped":  # another process of this clone runs it
-        _give_back(root, remote, entry, claim)
+        give_back(root, remote, entry, claim)
         return WorkResult(entry, "released", error="already running here")
     if ran.state == "done":
         if not push_data(ran.sha):
-            _give_back(root, remote, entry, claim)
+            give_back(root, remote, entry, claim)
             return WorkResult(entry, "error", error="its data could not be pushed to the "
                               "gitml remote; the claim was given back")
-        result = ref_for(entry.baseline, entry.name)
-        if _finish(root, remote, entry, claim, Update(result, ran.sha, "")):
+        done = publish(root, remote, entry, claim, Update(ref_for(entry.baseline, entry.name),
+                                                          ran.sha, ""))
+        if done == "ok":
             return WorkResult(entry, "done", ran.sha)
-        if claims.remote_sha(root, remote, claims.claim_ref(entry.id)) != claim:
+        if done == "lost":
             return WorkResult(entry, "lost", error="another worker took the claim over")
         error = f"experiment '{entry.name}' exists on the Git remote"
     else:
         error = ran.error or "a stage failed"
-    record = claims.make(root, entry.sha, worker=me, started=held.started, lease=lease,
-                         state="failed", more=[("Name", entry.name),
-                                               ("Baseline", entry.baseline),
-                                               ("Error", json.dumps(error))],
-                         tail=_log_tail(root, entry.id))
-    if not _finish(root, remote, entry, claim, Update(claims.failed_ref(entry.id), record, "")):
+    record = failure_record(root, entry, error, worker=me, started=held.started, lease=lease)
+    if publish(root, remote, entry, claim, Update(claims.failed_ref(entry.id), record, "")) != "ok":
         return WorkResult(entry, "lost", error="another worker took the claim over")
     return WorkResult(entry, "failed", error=error)
-
-
-def _log_tail(root: str, id_: str, lines: int = 20) -> str:
-    try:
-        with open(os.path.join(queue.run_dir(root, id_), "log"), "rb") as f:
-            f.seek(max(0, os.fstat(f.fileno()).st_size - 8192))
-            text = f.read().decode("utf-8", "replace")
-    except OSError:
-        return ""
-    return "\n".join(text.splitlines()[-lines:])
-
-
-def _finish(root: str, remote: str, entry: QueueEntry, claim: str, result: Update) -> bool:
-    """Publish `result` and drop the queue and claim refs: all or nothing, only while the
-    claim is ours."""
-    return claims.swap(root, remote, [
-        result,
-        Update(claims.queue_ref(entry.id), "", entry.sha),
-        Update(claims.claim_ref(entry.id), "", claim),
-    ])
-
-
-def _give_back(root: str, remote: str, entry: QueueEntry, claim: str) -> None:
-    with contextlib.suppress(claims.GitRemoteError):
-        claims.swap(root, remote, [Update(claims.claim_ref(entry.id), "", claim)])
