@@ -51,12 +51,17 @@ def exp_run(
     options: Options = Options(),  # noqa: B008  (frozen: one shared default is safe)
     on_event: Event | None = None,
     on_queue_event: runall.Event | None = None,
+    git_remote: str | None = None,
 ) -> ExpRunResult:
     """Without `queue`/`run_all`: apply the -S overrides to the params files, reproduce in
     the workspace (left with the results, as DVC does) and record the experiment. With
     `queue`, or a grid: queue one commit per experiment. With `run_all`: (queue what was
-    asked, then) run the whole queue, `jobs` at a time, in temporary worktrees."""
+    asked, then) run the whole queue, `jobs` at a time, in temporary worktrees. With
+    `git_remote` (and `queue`): the queued experiments move to that Git remote, for
+    `gitml exp worker` to run."""
     result = ExpRunResult()
+    if git_remote is not None:
+        return _queue_on_remote(repo, git_remote, targets, set_params, name, message)
     asked = bool(set_params or targets or name or message or queue)
     reproduce = functools.partial(reproduce_in_worktree, options=options)
     if run_all and not asked:
@@ -87,6 +92,21 @@ def _run_all(
     from gitml.experiments import runall  # the queue's runner: only when the queue runs
 
     return runall.run_all(repo.root, reproduce, jobs, on_event=on_event)
+
+
+def _queue_on_remote(
+    repo: Repo, git_remote: str, targets: Sequence[str], set_params: Sequence[str],
+    name: str | None, message: str,
+) -> ExpRunResult:
+    from gitml.commands.exp_worker import publish_queue
+    from gitml.experiments import remote_queue, share
+
+    share.check_remote(repo.root, git_remote)
+    the_plan = plan(repo.root, set_params, name, functools.partial(
+        remote_queue.taken_names, repo.root, git_remote))
+    queued = queue_all(repo.root, the_plan, targets, message)
+    publish_queue(repo, git_remote, queued)
+    return ExpRunResult(queued=queued)
 
 
 def reproduce_in_worktree(
