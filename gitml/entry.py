@@ -4,6 +4,7 @@ a no-op `repro`, the pre-commit and post-checkout hooks) without importing click
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
@@ -13,6 +14,11 @@ _HOT = ("status", "repro", "hook")  # gitml.quick.HOT, without importing it firs
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    instruction = os.environ.get("_GITML_COMPLETE")  # the completion script calling
+    if instruction:
+        from gitml.cli.completion import complete
+
+        return complete(instruction)
     if args in (["--version"], ["-V"]):
         from gitml import __version__
 
@@ -31,10 +37,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = registry_quick.main(args)
         if code is not None:
             return code
+    if command == "drift":  # a comparison made before: answered from its cache
+        from gitml.monitor import quick as drift_quick
+
+        code = drift_quick.main(args)
+        if code is not None:
+            return code
     if args[:2] == ["exp", "show"]:  # read-only, and run often by people and scripts
         from gitml.experiments import quick as exp_quick
 
         code = exp_quick.main(args)
+        if code is not None:
+            return code
+    if args[:1] == ["lineage"]:  # read-only: the upstream walk and --used-by
+        from gitml.lineage import quick as lineage_quick
+
+        code = lineage_quick.main(args)
         if code is not None:
             return code
     from gitml.cli import main as cli_main

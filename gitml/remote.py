@@ -12,7 +12,7 @@ import shutil
 import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Protocol
+from typing import Any, Protocol
 
 from gitml import cpus, remoteurl
 from gitml.config import Config
@@ -202,21 +202,54 @@ def missing_on(remote: RemoteStore, oids: Iterable[str]) -> set[str]:
     return {oid for oid, present in flags.items() if not present}
 
 
-def read_url(url: str) -> bytes:
-    """The bytes of one file named by an fsspec URL (`s3://bucket/key`, `file:///...`)."""
+def read_url(url: str, root: str | None = None, config: Config | None = None) -> bytes:
+    """The bytes of one file named by an fsspec URL (`s3://bucket/key`, `file:///...`), read
+    with fsspec's own configuration (S3: the AWS environment, `AWS_ENDPOINT_URL` included), or
+    by `remote://NAME/PATH` (DVC's notation): PATH under gitml remote NAME's URL, read with that
+    remote's options (endpointurl, region, profile, credentials)."""
     import fsspec
 
     shown = remoteurl.redact_text(url)
     try:
+        if url.startswith(REMOTE_SCHEME):
+            fs, path = _remote_path(url, root, config)
+            data: bytes = fs.cat_file(path)
+            return data
         with fsspec.open(url, "rb") as f:
-            data: bytes = f.read()
+            data = f.read()
             return data
     except FileNotFoundError:
         raise BadInputError(f"{shown}: no such file") from None
+    except IsADirectoryError:
+        raise BadInputError(f"{shown}: a folder, not a file") from None
     except (ImportError, ValueError) as e:
         raise BadInputError(f"{shown}: cannot open it: {e}") from None
     except OSError as e:
         raise GitmlError(f"{shown}: cannot read it: {e}") from None
+
+
+REMOTE_SCHEME = "remote://"
+
+
+def _remote_path(url: str, root: str | None, config: Config | None) -> tuple[Any, str]:
+    """(filesystem, path) of `remote://NAME/PATH`."""
+    import fsspec
+
+    name, _, rel = url[len(REMOTE_SCHEME) :].partition("/")
+    if not name or not rel.strip("/"):
+        raise BadInputError(f"{url}: give remote://NAME/PATH")
+    if root is None or config is None or name not in config.remotes:
+        raise BadInputError(f"{url}: unknown remote '{name}'", hint="see 'gitml remote list'")
+    options = dict(config.remotes[name])
+    base = str(options.pop("url"))
+    protocol = remoteurl.protocol_of(base)
+    if protocol in remoteurl.LOCAL_PROTOCOLS:
+        folder = remoteurl.local_folder(root, base)
+        return fsspec.filesystem("file"), os.path.join(folder, rel.lstrip("/"))
+    from gitml.remote_fsspec import fs_options
+
+    fs = fsspec.filesystem(protocol, **fs_options(protocol, options))
+    return fs, f"{base.split('://', 1)[1].rstrip('/')}/{rel.lstrip('/')}"
 
 
 def check_protocol(name: str, url: str) -> None:

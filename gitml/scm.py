@@ -150,6 +150,10 @@ def _tree_mode(tree: bytes, name: bytes, id_len: int) -> bytes | None:
     return None
 
 
+batch_object = _batch_object  # for revfiles' bulk reads
+tree_mode = _tree_mode
+
+
 def add_to_gitignore(root: str, rel: str) -> bool:
     """Ignore `rel` in the .gitignore of its folder (`/name`); False if already there."""
     folder, name = os.path.split(rel)

@@ -25,7 +25,8 @@ from gitml.paths import ParentGuard
 from gitml.record import dataclass
 from gitml.repo import Repo
 from gitml.statcache import stat_key
-from gitml.workspace import FileStat, Hasher
+from gitml.walk import FileStat
+from gitml.workspace import Hasher
 
 Output = tuple[str, HashInfo]
 

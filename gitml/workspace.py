@@ -5,32 +5,20 @@ from __future__ import annotations
 import os
 import stat
 from array import array
-from collections import namedtuple
 from collections.abc import Callable, Sequence
 from itertools import chain
 from operator import itemgetter
 
 from gitml.atomic import MARKER, is_tmp, name_tag, remove_leftover, tmp_tag
-from gitml.errors import BadInputError, UnsafePathError
+from gitml.errors import BadInputError
 from gitml.hashing import HashInfo, hash_bytes, hash_file
 from gitml.ignore import IgnoreRules
 from gitml.odb import ObjectStore
-from gitml.paths import check_real_inside, check_utf8_names, is_within
+from gitml.paths import check_real_inside, check_utf8_names
 from gitml.record import dataclass
-from gitml.statcache import RACY_WINDOW_NS, StatCache, StatKey, now_ns, stat_key
+from gitml.statcache import RACY_WINDOW_NS, StatCache, now_ns, stat_key
 from gitml.tree import Tree, TreeEntry
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import NamedTuple
-
-    class FileStat(NamedTuple):
-        rel: str  # relative to the walked directory, POSIX
-        abspath: str
-        key: StatKey
-
-else:
-    FileStat = namedtuple("FileStat", ["rel", "abspath", "key"])  # no `typing` import (~4 ms)
+from gitml.walk import FileStat, Walker
 
 Progress = Callable[[int], None]
 _CHUNK_FILES = 128
@@ -153,53 +141,8 @@ class Hasher:
                     remove_leftover(os.path.join(folder, temp))
 
     def walk(self, top: str, rel_in_repo: str, skipped: list[str] | None = None) -> list[FileStat]:
-        """Every file below `top`, minus .gitmlignore matches; entries not hashed (ignored,
-        not regular, a live writer's temp file) are appended to `skipped` (relative to `top`).
-
-        A symlink is followed (its target stored as a regular file or folder) only when it
-        resolves inside the repository and not into .git or .gitml; a link to a folder that
-        holds the walk's own position (a loop) is refused.
-        """
-        found: list[FileStat] = []
-        skip = (skipped if skipped is not None else []).append
-        append = found.append
-        new = tuple.__new__  # FileStat(...) without its Python-level __new__ (20,000 files)
-        # (folder, prefix, real paths of the folders the walk entered through the top or a link)
-        stack: list[tuple[str, str, tuple[str, ...]]] = [(top, "", (os.path.realpath(top),))]
-        ignore = self.ignore or None
-        while stack:
-            folder, prefix, entered = stack.pop()
-            with os.scandir(folder) as it:
-                for entry in it:
-                    if ignore is None and entry.is_file(follow_symlinks=False):  # the hot path
-                        if entry.name.startswith(MARKER) and is_tmp(entry.name):
-                            if not remove_leftover(entry.path):
-                                skip(prefix + entry.name)
-                            continue
-                        st = entry.stat(follow_symlinks=False)
-                        key = (st.st_ino, st.st_mtime_ns, st.st_size, st.st_ctime_ns)
-                        append(new(FileStat, (prefix + entry.name, entry.path, key)))
-                        continue
-                    rel = prefix + entry.name
-                    inner = entered
-                    if entry.is_symlink():
-                        real = self._check_link(entry.path, f"{rel_in_repo}/{rel}")
-                        if entry.is_dir():
-                            _check_no_loop(real, folder, entered, f"{rel_in_repo}/{rel}")
-                            inner = (*entered, real)
-                    is_dir = entry.is_dir()
-                    if ignore is not None and ignore.ignored(f"{rel_in_repo}/{rel}", is_dir=is_dir):
-                        skip(rel)
-                    elif is_dir:
-                        stack.append((entry.path, rel + "/", inner))
-                    elif entry.name.startswith(MARKER) and is_tmp(entry.name):
-                        if not remove_leftover(entry.path):
-                            skip(rel)
-                    elif entry.is_file():
-                        append(FileStat(rel, entry.path, stat_key(entry.stat())))
-                    else:
-                        skip(rel)  # a FIFO, a socket, a device, a dangling symlink
-        return found
+        """Every file below `top`, minus .gitmlignore matches (gitml/walk.py)."""
+        return Walker(rel_in_repo, self.ignore, self._check_link).walk(top, skipped)
 
     def _check_link(self, abspath: str, shown: str | None = None) -> str:
         """The real path of `abspath`; refuses a symlink loop, or a path that resolves
@@ -247,10 +190,3 @@ class Hasher:
         if self.progress:
             self.progress(len(files))
         return out
-
-
-def _check_no_loop(real: str, folder: str, entered: tuple[str, ...], shown: str) -> None:
-    """Refuse a link to a folder that contains where the walk stands (it would never end)."""
-    here = os.path.realpath(folder)
-    if any(is_within(position, real) for position in (*entered, here)):
-        raise UnsafePathError(f"{shown}: symlink loop (it leads back to a folder above it)")

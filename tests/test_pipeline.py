@@ -679,7 +679,7 @@ def test_stage_add_keeps_comments_and_order_and_runs(repo: Path) -> None:
     train = doc["stages"]["train"]
     assert train["cmd"] == TRAIN_CMD
     assert train["deps"] == ["prepared.txt"]
-    assert train["params"] == ["lr", "epochs"]
+    assert train["params"] == ["epochs", "lr"]  # sorted, as `dvc stage add -p lr,epochs` writes
     assert train["outs"] == ["model.txt", {"notes.txt": {"cache": False}}]
     assert train["metrics"] == [{"metrics.json": {"cache": False}}]
     assert not (repo / "model.txt").exists()  # only added, not run

@@ -256,6 +256,7 @@ def _traceback_if_verbose(meta: dict[str, Any]) -> None:
         traceback.print_exc()
 
 
+from gitml.cli import daily as _daily  # noqa: E402, F401
 from gitml.cli import data as _data  # noqa: E402  (registers the commands on `cli`)
 from gitml.cli import drift as _drift  # noqa: E402, F401
 from gitml.cli import exp as _exp  # noqa: E402, F401
@@ -268,5 +269,6 @@ from gitml.cli import plots as _plots  # noqa: E402
 from gitml.cli import registry as _registry  # noqa: E402, F401
 from gitml.cli import remotes as _remotes  # noqa: E402
 from gitml.cli import reports as _reports  # noqa: E402
+from gitml.cli import xrepo as _xrepo  # noqa: E402, F401
 
 __all__ = ["_data", "_pipeline", "_plots", "_remotes", "_reports", "cli", "main"]

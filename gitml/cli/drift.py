@@ -18,7 +18,8 @@ METHODS = ["auto", "ks", "chi2", "z", "wasserstein", "jensenshannon", "psi"]
     "--against",
     "other",
     metavar="FILE",
-    help="Compare A (default HEAD) with this file outside Git (a path or fsspec URL).",
+    help="Compare A (default HEAD) with this file outside Git: a path, an fsspec URL, or"
+    " remote://NAME/PATH (under gitml remote NAME).",
 )
 @click.option("--columns", metavar="C,...", help="Only these columns (comma-separated).")
 @click.option(

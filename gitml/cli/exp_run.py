@@ -29,6 +29,8 @@ if TYPE_CHECKING:
               help="With --run-all: experiments at once.")
 @click.option("-f", "--force", is_flag=True, help="Run even stages that did not change.")
 @click.option("--no-run-cache", is_flag=True, help="Never restore outs from earlier runs.")
+@click.option("--remote", "git_remote", metavar="GIT_REMOTE", default=None,
+              help="With --queue: queue on this Git remote, for 'gitml exp worker'.")
 @verbosity
 def run(
     targets: tuple[str, ...],
@@ -40,8 +42,11 @@ def run(
     jobs: int,
     force: bool,
     no_run_cache: bool,
+    git_remote: str | None,
 ) -> None:
     """Run an experiment: set params, reproduce, record it on a hidden ref."""
+    if git_remote is not None and (not queue or run_all):
+        raise click.UsageError("--remote goes with --queue (and not --run-all)")
     from gitml.commands.exp_run import exp_run
     from gitml.commands.repro import Options
 
@@ -72,10 +77,11 @@ def run(
     result = exp_run(
         repo_here(), targets, set_params=set_params, name=name, message=message,
         queue=queue, run_all=run_all, jobs=jobs, options=options, on_event=show,
-        on_queue_event=show_queue,
+        on_queue_event=show_queue, git_remote=git_remote,
     )
+    where = f" on Git remote '{git_remote}'" if git_remote else ""
     for entry in result.queued:
-        say(f"Queued experiment '{entry.name}' for future execution.")
+        say(f"Queued experiment '{entry.name}'{where} for future execution.")
     if result.experiment is not None:
         say(f"Ran experiment '{result.experiment.name}' ({result.experiment.sha[:7]}); "
             "its results are in the workspace.")

@@ -41,17 +41,28 @@ def _one_format(**flags: bool) -> str | None:
     "--precision", type=click.IntRange(0, 16), default=None,
     help="Digits after the point in tables (default 5; CSV: exact). JSON is always exact.",
 )
+@click.option("--remote", "git_remote", metavar="GIT_REMOTE", default=None,
+              help="Instead: experiments queued, claimed (by whom, since when), failed and done "
+              "on this Git remote (text or --json).")
 @verbosity
 def exp_show(
     as_json: bool, as_csv: bool, md: bool, sort_by: str | None,
     sort_order: Literal["asc", "desc"], all_branches: bool, all_commits: bool, num: int,
-    only_changed: bool, hide_workspace: bool, precision: int | None,
+    only_changed: bool, hide_workspace: bool, precision: int | None, git_remote: str | None,
 ) -> None:
     """Baselines and their experiments: name, rev, time, state, metrics, params, changed deps."""
     from gitml.commands.exp_show import exp_show as run
     from gitml.experiments import show_render
 
     fmt = _one_format(json=as_json, csv=as_csv, md=md)
+    if git_remote is not None:
+        if fmt in ("csv", "md"):
+            raise click.UsageError(f"--remote prints text or --json, not --{fmt}")
+        from gitml.cli.exp_worker import show_remote
+        from gitml.commands.exp_show import exp_show_remote
+
+        show_remote(exp_show_remote(repo_here(), git_remote), as_json=as_json)
+        return
     result = run(
         repo_here(), all_branches=all_branches, all_commits=all_commits, num=num,
         hide_workspace=hide_workspace, sort_by=sort_by, sort_order=sort_order,

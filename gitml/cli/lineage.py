@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import click
 
 from gitml.cli import cli, repo_here, verbosity
-from gitml.errors import BadInputError
 
 
 @cli.command()
@@ -43,41 +39,12 @@ def lineage(
 ) -> None:
     """What produced TARGET (a path, a stage, an artifact, NAME@vX.Y.Z or NAME#STAGE):
     each upstream stage's cmd, deps with digests, params and outs, down to tracked data."""
-    if sum((as_json, md, mermaid, openlineage)) > 1:
-        raise BadInputError("give one of --json, --md, --mermaid, --openlineage")
-    if used_by is not None:
-        if target is not None:
-            raise BadInputError("give TARGET or --used-by PATH, not both")
-        _used_by(used_by, as_json, branches=all_branches, tags=all_tags, commits=all_commits)
-        return
-    if target is None:
-        raise BadInputError("give a TARGET (a path, stage or artifact) or --used-by PATH")
-    if all_branches or all_tags or all_commits:
-        raise BadInputError("--all-branches, --all-tags and -A go with --used-by")
-    from gitml.commands.lineage import lineage as run
-    from gitml.lineage import render
+    from gitml.lineage.show import answer
 
-    lin = run(repo_here(), target, rev=rev)
-    if as_json:
-        click.echo(json.dumps(render.as_json(lin), indent=2))
-    elif md:
-        click.echo(render.as_markdown(lin))
-    elif mermaid:
-        click.echo(render.as_mermaid(lin))
-    elif openlineage:
-        from gitml.lineage.openlineage import run_events
-
-        click.echo(json.dumps(run_events(lin), indent=2))
-    else:
-        click.echo(render.as_text(lin))
-
-
-def _used_by(spec: str, as_json: bool, **scope: Any) -> None:
-    from gitml.commands.lineage_used_by import used_by as run
-    from gitml.lineage.usedby import as_text
-
-    found = run(repo_here(), spec, **scope)
-    if as_json:
-        click.echo(json.dumps(found.as_json(), indent=2))
-    else:
-        click.echo(as_text(found))
+    click.echo(
+        answer(
+            repo_here, target, rev=rev, as_json=as_json, md=md, mermaid=mermaid,
+            openlineage=openlineage, used_by=used_by, all_branches=all_branches,
+            all_tags=all_tags, all_commits=all_commits,
+        )
+    )

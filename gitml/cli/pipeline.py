@@ -116,10 +116,18 @@ def stage() -> None:
 @click.option("-d", "--deps", multiple=True, help="A dependency (repeatable).")
 @click.option("-o", "--outs", multiple=True, help="An output, cached (repeatable).")
 @click.option("-O", "--outs-no-cache", multiple=True, help="An output kept in Git.")
-@click.option("-p", "--params", multiple=True, help="Param keys, comma-separated.")
+@click.option("--outs-persist", multiple=True, help="An output repro does not remove first.")
+@click.option("--outs-persist-no-cache", multiple=True, help="The same, kept in Git.")
+@click.option(
+    "-p", "--params", multiple=True, help="Param keys: KEY[,KEY], FILE:KEY[,KEY] or FILE:."
+)
 @click.option("-m", "--metrics", multiple=True, help="A metrics file, cached.")
 @click.option("-M", "--metrics-no-cache", multiple=True, help="A metrics file kept in Git.")
+@click.option("--plots", multiple=True, help="A plots file, cached.")
+@click.option("--plots-no-cache", multiple=True, help="A plots file kept in Git.")
 @click.option("-w", "--wdir", help="Folder the command runs in.")
+@click.option("--always-changed", is_flag=True, help="Always run it on repro.")
+@click.option("--desc", help="A description of the stage (for people; changes nothing).")
 @click.option("-f", "--force", is_flag=True, help="Replace a stage of that name.")
 @click.argument("command", nargs=-1, required=True)
 @verbosity
@@ -130,9 +138,8 @@ def stage_add(command: tuple[str, ...], force: bool, name: str, **kw: Any) -> No
     from gitml.commands.stage import NewStage
     from gitml.commands.stage import stage_add as run
 
-    params = [p.strip() for group in kw.pop("params") for p in group.split(",") if p.strip()]
     cmd = command[0] if len(command) == 1 else shlex.join(command)
-    run(repo_here(), NewStage(name=name, cmd=cmd, params=params, **kw), force=force)
+    run(repo_here(), NewStage(name=name, cmd=cmd, **kw), force=force)
     say(  # the file is in the current folder
         f"Added stage '{name}' to gitml.yaml\n\nTo track the changes with git, run:\n\n"
         "\tgit add gitml.yaml"

@@ -19,16 +19,30 @@ def metrics() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--md", is_flag=True, help="Print a Markdown table.")
 @click.option("--precision", type=click.IntRange(0, 16), default=5, show_default=True)
+@click.option("-a", "--all-branches", is_flag=True, help="Also at every branch.")
+@click.option("-T", "--all-tags", is_flag=True, help="Also at every tag.")
+@click.option("-A", "--all-commits", is_flag=True, help="Also at every commit.")
 @verbosity
 def metrics_show(
-    revs: tuple[str, ...], targets: tuple[str, ...], as_json: bool, md: bool, precision: int
+    revs: tuple[str, ...],
+    targets: tuple[str, ...],
+    as_json: bool,
+    md: bool,
+    precision: int,
+    **every: bool,
 ) -> None:
-    """Metric values in the workspace, or at REVS."""
+    """Metric values in the workspace, or at REVS; with -a/-T/-A, in the workspace and at
+    each branch, tag or commit (a row per revision that has the file)."""
     from gitml import render
     from gitml.commands.metrics import show
     from gitml.metrics import cell, text_table
 
-    data = show(repo_here(), revs, targets)
+    if any(every.values()):
+        from gitml.commands.metrics_all import show_all
+
+        data = show_all(repo_here(), revs, targets, **every)
+    else:
+        data = show(repo_here(), revs, targets)
     if as_json:
         click.echo(render.to_json(data))
         return

@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import functools
-import importlib
 import os
 import subprocess
-import threading
 from collections.abc import Callable, Sequence
 from typing import BinaryIO
 
 from gitml import atomic
 from gitml.commands.repro import Event, Options, ReproResult, repro
 from gitml.errors import GitmlError
-from gitml.experiments import changes, runall
+from gitml.experiments import changes
 from gitml.experiments.queue import QueueEntry
 from gitml.experiments.refs import ExpRef
 from gitml.experiments.run import plan, queue_all
 from gitml.pipeline.execute import run_subprocess
 from gitml.record import dataclass, field
 from gitml.repo import Repo
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from gitml.experiments import runall
 
 
 @dataclass
@@ -49,30 +51,32 @@ def exp_run(
     options: Options = Options(),  # noqa: B008  (frozen: one shared default is safe)
     on_event: Event | None = None,
     on_queue_event: runall.Event | None = None,
+    git_remote: str | None = None,
 ) -> ExpRunResult:
     """Without `queue`/`run_all`: apply the -S overrides to the params files, reproduce in
     the workspace (left with the results, as DVC does) and record the experiment. With
     `queue`, or a grid: queue one commit per experiment. With `run_all`: (queue what was
-    asked, then) run the whole queue, `jobs` at a time, in temporary worktrees."""
+    asked, then) run the whole queue, `jobs` at a time, in temporary worktrees. With
+    `git_remote` (and `queue`): the queued experiments move to that Git remote, for
+    `gitml exp worker` to run."""
     result = ExpRunResult()
+    if git_remote is not None:
+        return _queue_on_remote(repo, git_remote, targets, set_params, name, message)
     asked = bool(set_params or targets or name or message or queue)
     reproduce = functools.partial(reproduce_in_worktree, options=options)
     if run_all and not asked:
-        result.ran = runall.run_all(repo.root, reproduce, jobs, on_event=on_queue_event)
+        result.ran = _run_all(repo, reproduce, jobs, on_queue_event)
         return result
     the_plan = plan(repo.root, set_params, name)
     if queue or run_all or the_plan.is_grid:
         result.queued = queue_all(repo.root, the_plan, targets, message)
         if run_all:
-            result.ran = runall.run_all(repo.root, reproduce, jobs, on_event=on_queue_event)
+            result.ran = _run_all(repo, reproduce, jobs, on_queue_event)
         return result
     exp_name, _ = the_plan.runs[0]
     for rel, data in the_plan.new_texts[0].items():
         atomic.write_bytes(repo.abspath(rel), data)
     runner = functools.partial(run_subprocess, env={"GITML_EXP_NAME": exp_name})
-    # GitPython (~40-80 ms to import) loads while the stages run: recording costs less after
-    threading.Thread(target=importlib.import_module, args=("gitml.gitobjects",),
-                     daemon=True).start()
     result.repro = repro(repo, targets, options=options, runner=runner, on_event=on_event)
     if result.repro.ok:
         from gitml.experiments.record import record
@@ -80,6 +84,29 @@ def exp_run(
         found = changes.workspace(repo.root)
         result.experiment = record(repo.root, the_plan.baseline, exp_name, found, message)
     return result
+
+
+def _run_all(
+    repo: Repo, reproduce: runall.Reproduce, jobs: int, on_event: runall.Event | None
+) -> list[runall.RunResult]:
+    from gitml.experiments import runall  # the queue's runner: only when the queue runs
+
+    return runall.run_all(repo.root, reproduce, jobs, on_event=on_event)
+
+
+def _queue_on_remote(
+    repo: Repo, git_remote: str, targets: Sequence[str], set_params: Sequence[str],
+    name: str | None, message: str,
+) -> ExpRunResult:
+    from gitml.commands.exp_worker import publish_queue
+    from gitml.experiments import remote_queue, share
+
+    share.check_remote(repo.root, git_remote)
+    the_plan = plan(repo.root, set_params, name, functools.partial(
+        remote_queue.taken_names, repo.root, git_remote))
+    queued = queue_all(repo.root, the_plan, targets, message)
+    publish_queue(repo, git_remote, queued)
+    return ExpRunResult(queued=queued)
 
 
 def reproduce_in_worktree(

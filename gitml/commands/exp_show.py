@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from gitml.experiments import show_columns
 from gitml.experiments.show import ShowResult, show
 from gitml.repo import Repo
+
+if TYPE_CHECKING:
+    from gitml.experiments.remote_queue import RemoteRow
 
 
 def exp_show(
@@ -24,3 +27,11 @@ def exp_show(
         hide_workspace=hide_workspace,
     )
     return show_columns.sort(result, sort_by, sort_order) if sort_by else result
+
+
+def exp_show_remote(repo: Repo, git_remote: str) -> list[RemoteRow]:
+    """What the Git remote's queue holds: queued, claimed, failed and done experiments."""
+    from gitml.experiments import remote_queue, share
+
+    share.check_remote(repo.root, git_remote)
+    return remote_queue.status(repo.root, git_remote)

@@ -17,10 +17,11 @@ def lineage(repo: Repo, target: str, *, rev: str | None = None) -> Lineage:
     if ref is not None:
         if rev is not None:
             raise BadInputError(f"{target} names its commit: give it or --rev, not both")
-        sha = targets.registry_commit(repo, ref)
+        commit = commit_facts.commit_at(repo.root, targets.registry_commit(repo, ref))
         artifact, version = ref.artifact, ref.version or ref.stage
     else:
-        sha = commit_facts.resolve(repo.root, rev or "HEAD")
+        commit = commit_facts.commit_at(repo.root, rev or "HEAD")
+    sha = commit.sha
     facts = commit_facts.facts_at(repo, sha)
     walker = Walker(facts)
     paths: tuple[str, ...] = ()
@@ -46,5 +47,4 @@ def lineage(repo: Repo, target: str, *, rev: str | None = None) -> Lineage:
                 f" ({paths[0]})"
             )
     stages, data = walker.result()
-    commit = commit_facts.commit_of(repo.root, sha)
     return Lineage(target, kind, paths, commit, stages, data, artifact, version)

@@ -12,7 +12,7 @@ from gitml.metrics import Row, Values
 from gitml.pipeline.params import MISSING, lookup, parse_params
 from gitml.record import dataclass
 from gitml.repo import Repo
-from gitml.revfiles import WORKSPACE, RevisionReader
+from gitml.revfiles import WORKSPACE, RevisionReader, preload
 from gitml.tracked import rel_of
 
 
@@ -61,14 +61,31 @@ def show(
     repo: Repo, revs: Sequence[str] = (), paths: Sequence[str] = ()
 ) -> dict[str, dict[str, Values]]:
     """{rev: {path: {metric: value}}}; a file absent at a revision is left out."""
+    return show_named(repo, [(rev, rev) for rev in revs or [WORKSPACE]], paths)
+
+
+def show_named(
+    repo: Repo,
+    revs: Sequence[tuple[str, str]],
+    paths: Sequence[str] = (),
+    *,
+    resolved: bool = False,
+) -> dict[str, dict[str, Values]]:
+    """`show` of (label, revision) pairs: the values at each revision under its label
+    (`resolved`: the revisions are commit shas, or `workspace`)."""
     files = metric_files(repo, paths)
     out: dict[str, dict[str, Values]] = {}
     seen: dict[str, bool] = {}
-    for rev in revs or [WORKSPACE]:
-        reader = RevisionReader(repo, rev)
+    readers = [
+        (label, RevisionReader(repo, rev, sha=rev if resolved and rev != WORKSPACE else None))
+        for label, rev in revs
+    ]
+    if len(readers) > 2:
+        preload([r for _, r in readers], files)
+    for label, reader in readers:
         found = {path: read_metrics(reader, path) for path in files}
-        out[rev] = {p: v for p, v in found.items() if v is not None}
-        seen.update((p, True) for p in out[rev])
+        out[label] = {p: v for p, v in found.items() if v is not None}
+        seen.update((p, True) for p in out[label])
     if paths:
         _require_found(paths, files, seen)
     return out

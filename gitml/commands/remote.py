@@ -107,3 +107,6 @@ def _check_url(repo: Repo, name: str, url: str) -> None:
         )
     if remoteurl.protocol_of(url) in remoteurl.LOCAL_PROTOCOLS:
         remoteurl.check_local(repo.root, name, url)
+
+
+check_url = _check_url  # `gitml config remote.NAME.url` checks a URL as `remote add` does

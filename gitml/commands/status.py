@@ -33,16 +33,21 @@ class OutStatus:
 class StatusResult:
     changes: tuple[OutStatus, ...]
     stages: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (stage, reasons) of stale stages
+    # imports whose source moved on: (pointer, output, "update available (rev ...)")
+    updates: tuple[tuple[str, str, str], ...] = ()
+    unchecked: tuple[str, ...] = ()  # imports whose source could not be asked (warnings)
 
     @property
     def clean(self) -> bool:
-        return not self.changes and not self.stages
+        return not self.changes and not self.stages and not self.updates
 
     def to_json(self) -> dict[str, list[dict[str, str]]]:
         """{pointer file: [{path, status}], stage name: [{reason}]}, only what differs."""
         out: dict[str, list[dict[str, str]]] = {}
         for c in self.changes:
             out.setdefault(c.pointer, []).append({"path": c.path, "status": c.state})
+        for pointer, path, text in self.updates:
+            out.setdefault(pointer, []).append({"path": path, "status": text})
         for name, texts in self.stages:
             out[name] = [{"reason": text} for text in texts]
         return out
@@ -89,7 +94,12 @@ def _status(
                 state = "not in cache"
             if state is not None:
                 changes.append(OutStatus(pointer.rel, rel, state))
-    return StatusResult(tuple(changes), stages)
+    if not any(p.source is not None for p in pointers):  # no imports: no source to ask
+        return StatusResult(tuple(changes), stages)
+    from gitml.xrepo.check import updates
+
+    moved, unchecked = updates(pointers)
+    return StatusResult(tuple(changes), stages, moved, unchecked)
 
 
 def corrupt_in_place(

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from gitml import atomic, tracked
 from gitml.errors import BadInputError, CorruptObjectError
+from gitml.hashing import HashInfo
 from gitml.link import copy_hashed, linked_to
 from gitml.materialize import target_files
 from gitml.paths import is_within
@@ -37,20 +38,29 @@ def unprotect(repo: Repo, paths: Sequence[str]) -> int:
             raise BadInputError(f"{path}: no such file or directory")
         tops.append(rel)
     with repo.lock():
-        want: dict[str, str] = {}  # abspath -> the oid its pointer names
-        for pointer in pointers:
-            for out in pointer.outs:
-                out_rel = pointer.out_rel(out)
-                if any(_overlap(out_rel, top) for top in tops):
-                    files = target_files(repo, out_rel, out.hash_info) or {}
-                    want.update((repo.abspath(r), oid) for r, (oid, _) in files.items())
-        todo = {
-            path: _linked(repo, path, want.get(path))
-            for top in tops
-            for path in _files(repo.abspath(top))
-            if _protected(path)
-        }
-        _copy_all(repo, todo)
+        outputs = [
+            (pointer.out_rel(out), out.hash_info) for pointer in pointers for out in pointer.outs
+        ]
+        return unprotect_outputs(repo, tops, outputs)
+
+
+def unprotect_outputs(
+    repo: Repo, tops: Sequence[str], outputs: Sequence[tuple[str, HashInfo]]
+) -> int:
+    """`unprotect` of the existing repo-relative paths `tops`, checked against the objects
+    `outputs` (path, hash) name; the caller holds the repository lock."""
+    want: dict[str, str] = {}  # abspath -> the oid its pointer names
+    for out_rel, info in outputs:
+        if any(_overlap(out_rel, top) for top in tops):
+            files = target_files(repo, out_rel, info) or {}
+            want.update((repo.abspath(r), oid) for r, (oid, _) in files.items())
+    todo = {
+        path: _linked(repo, path, want.get(path))
+        for top in tops
+        for path in _files(repo.abspath(top))
+        if _protected(path)
+    }
+    _copy_all(repo, todo)
     return len(todo)
 
 

@@ -50,7 +50,7 @@ def entries(root: str) -> list[QueueEntry]:
 def runs(root: str) -> list[QueueEntry]:
     """`entries` and the finished runs whose folder (and log) is kept, oldest first."""
     found: dict[str, QueueEntry] = {}
-    for entry in _queued(root):
+    for entry in queued_under(root):
         state = read_state(root, entry.id)
         running = state.get("state") == "running" and pid_alive(state.get("pid"))
         found[entry.id] = _with(entry, "running" if running else "queued")
@@ -71,23 +71,30 @@ def _with(entry: QueueEntry, state: State) -> QueueEntry:
                       entry.time, entry.targets)
 
 
-def _queued(root: str) -> list[QueueEntry]:
-    """The queued commits: one `git for-each-ref` reading their messages."""
+def queued_under(root: str, prefix: str = QUEUE) -> list[QueueEntry]:
+    """The queued commits (under `prefix`): one `git for-each-ref` reading their messages."""
+    found = []
+    for ref, sha, message in messages(root, prefix):
+        meta = parse_trailers(message)
+        found.append(QueueEntry(
+            ref[len(prefix):], meta.get("name", ""), meta.get("baseline", ""), "queued",
+            sha, json.loads(meta.get("message", '""')), float(meta.get("time", "0")),
+            tuple(json.loads(meta.get("targets", "[]"))),
+        ))
+    return found
+
+
+def messages(root: str, prefix: str) -> list[tuple[str, str, str]]:
+    """(ref, commit sha, commit message) of every ref under `prefix`: one `for-each-ref`."""
     from gitml import scm
 
     fmt = "%(refname)%00%(objectname)%00%(contents)%00%00"
-    out = scm.run(root, "for-each-ref", f"--format={fmt}", QUEUE).decode("utf-8", "replace")
+    out = scm.run(root, "for-each-ref", f"--format={fmt}", prefix).decode("utf-8", "replace")
     found = []
     for record in out.split("\0\0"):
         parts = record.lstrip("\n").split("\0")
-        if len(parts) < 3 or not parts[0].startswith(QUEUE):
-            continue
-        meta = parse_trailers(parts[2])
-        found.append(QueueEntry(
-            parts[0][len(QUEUE):], meta.get("name", ""), meta.get("baseline", ""), "queued",
-            parts[1], json.loads(meta.get("message", '""')), float(meta.get("time", "0")),
-            tuple(json.loads(meta.get("targets", "[]"))),
-        ))
+        if len(parts) >= 3 and parts[0].startswith(prefix):
+            found.append((parts[0], parts[1], parts[2]))
     return found
 
 

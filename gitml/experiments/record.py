@@ -23,9 +23,9 @@ def record(
     ref = ref_for(baseline, name)
     if gitrefs.exists(root, ref):
         raise BadInputError(f"experiment '{name}' already exists", hint="pick another -n NAME")
-    from gitml import gitobjects  # GitPython: only when an experiment is made
+    from gitml import gitcommit  # one commit: plumbing (GitPython's import costs more)
 
-    sha = gitobjects.commit_files(root, baseline, changes, message or f"gitml exp: {name}")
+    sha = gitcommit.commit_files(root, baseline, changes, message or f"gitml exp: {name}")
     try:
         gitrefs.update(root, ref, sha, old=gitrefs.ZERO, reason=f"gitml exp: {name}")
     except gitrefs.RefExistsError as e:

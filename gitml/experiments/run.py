@@ -10,7 +10,7 @@ import functools
 import os
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from gitml.errors import BadInputError
@@ -49,13 +49,16 @@ def taken_names(root: str, baseline: str) -> set[str]:
     }
 
 
-def plan(root: str, set_params: Sequence[str], name: str | None) -> Plan:
-    """Parse and apply the overrides to the workspace's params texts, and name each run;
-    writes nothing."""
+def plan(
+    root: str, set_params: Sequence[str], name: str | None,
+    also_taken: Callable[[str], set[str]] | None = None,
+) -> Plan:
+    """Parse and apply the overrides to the workspace's params texts, and name each run
+    (names taken here, or in `also_taken(baseline)`, are refused); writes nothing."""
     parsed = overrides.parse(list(set_params))
     baseline = baseline_of(root)
     combos = overrides.grid(parsed)
-    taken = taken_names(root, baseline)
+    taken = taken_names(root, baseline) | (also_taken(baseline) if also_taken else set())
     names: list[str] = []
     for i in range(len(combos)):
         if name is None:

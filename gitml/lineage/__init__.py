@@ -4,5 +4,7 @@ governance check of annotations (owner, licence, PII).
 
 `facts` (one commit's locks and pointers, read from Git objects), `target` (what TARGET
 names), `walk` (the upstream walk), `render` (text, Markdown, Mermaid), `openlineage`,
-`usedby` (the reverse question, with a per-commit cache), `governance` (annotations).
+`usedby` (the reverse question), `lockcache` (what each commit's locks say, cached by
+commit), `lockscan` (a lock's deps and outs read from gitml's own form of it, without
+PyYAML), `governance` (annotations).
 """

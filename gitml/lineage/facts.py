@@ -4,15 +4,19 @@ from Git objects (one `git ls-tree`, one `git cat-file --batch`), never checked 
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field
-from typing import Any
+import re
 
 from gitml import githistory, scm, tracked, yamlio
 from gitml.constants import LOCK_FILE_NAME, PIPELINE_FILE, POINTER_SUFFIX
 from gitml.errors import BadInputError
 from gitml.hashing import HashInfo
 from gitml.pipeline import lock as lockfile
+from gitml.record import dataclass, field
 from gitml.repo import Repo
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,9 @@ class Commit:
     email: str
     date: str  # ISO 8601, the author date
     subject: str
+
+
+_IDENT = re.compile(r"([^<>\n]*?) <([^<>\n]*)> ([0-9]+) ([-+])([0-9]{2})([0-9]{2})")
 
 
 @dataclass
@@ -81,6 +88,50 @@ def facts_at(repo: Repo, sha: str) -> Facts:
     listed = gitml_blobs(repo.root, sha)
     raws = githistory.read_blobs(repo.root, sorted(set(listed.values())))
     return parse(repo, sha, {rel: raws[b] for rel, b in listed.items() if b in raws})
+
+
+def commit_at(root: str, rev: str) -> Commit:
+    """The commit `rev` names (BadInputError if none), read with one `git cat-file --batch`
+    (its header and message parsed here, as `git show` formats them; else `commit_of`)."""
+    if not rev or "\n" in rev:
+        raise BadInputError(f"unknown revision {rev!r}")
+    out = scm.run(root, "cat-file", "--batch", data=f"{rev}^{{commit}}\n".encode())
+    header, _, rest = out.partition(b"\n")
+    words = header.decode("utf-8", "replace").split(" ")
+    if len(words) != 3 or words[1] != "commit" or not words[2].isdigit():
+        raise BadInputError(f"unknown revision {rev!r}")
+    sha = words[0]
+    return _parsed(sha, rest[: int(words[2])]) or commit_of(root, sha)
+
+
+def _parsed(sha: str, raw: bytes) -> Commit | None:
+    """A commit object's author, date and subject; None if it is not in the plain form
+    (another encoding, an unusual ident, a message with a carriage return)."""
+    import datetime
+
+    text = raw.decode("utf-8", "replace")
+    head, _, message = text.partition("\n\n")
+    if "\r" in text or "\nencoding " in "\n" + head:
+        return None
+    author = next((h[7:] for h in head.split("\n") if h.startswith("author ")), None)
+    ident = _IDENT.fullmatch(author or "")
+    if ident is None:
+        return None
+    name, email, stamp, sign, hours, minutes = ident.groups()
+    offset = datetime.timedelta(hours=int(hours), minutes=int(minutes))
+    if sign == "-" and not offset:
+        return None  # `-0000`: leave its spelling to git
+    zone = datetime.timezone(-offset if sign == "-" else offset)
+    date = datetime.datetime.fromtimestamp(int(stamp), zone).isoformat()
+    lines = message.split("\n")
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    subject = []
+    for line in lines:
+        if not line.strip():
+            break
+        subject.append(line.strip())
+    return Commit(sha, name, email, date, " ".join(subject))
 
 
 def commit_of(root: str, sha: str) -> Commit:

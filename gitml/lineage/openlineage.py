@@ -5,10 +5,15 @@ gives the same ids; datasets are named by their repo path, versioned by their di
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from gitml import __version__
 from gitml.lineage.walk import Lineage, Node
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    Json = dict[str, Any]
 
 SPEC = "https://openlineage.io/spec/2-0-2/OpenLineage.json"
 VERSION_FACET = "https://openlineage.io/spec/facets/1-0-1/DatasetVersionDatasetFacet.json"
@@ -16,7 +21,6 @@ PRODUCER = f"https://gitml.dev/gitml/{__version__}"
 STAGE_FACET = "https://gitml.dev/schemas/openlineage/GitmlStageRunFacet.json"
 RUN_IDS = uuid.uuid5(uuid.NAMESPACE_URL, "https://gitml.dev/lineage/run")
 
-Json = dict[str, Any]
 
 
 def run_id(commit: str, stage: str) -> str:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from gitml.lineage.walk import Lineage, Node
 
-Json = dict[str, Any]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    Json = dict[str, Any]
+
 
 
 def as_json(lin: Lineage) -> Json:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import os
 import posixpath
-from dataclasses import dataclass
 
 from gitml.constants import PIPELINE_FILE, POINTER_SUFFIX
 from gitml.errors import BadInputError
 from gitml.lineage.facts import Facts
+from gitml.record import dataclass
 from gitml.repo import Repo
 
 
@@ -60,10 +60,12 @@ def stage_address(facts: Facts, text: str) -> str | None:
 
 
 def artifact_path(repo: Repo, sha: str, name: str) -> str | None:
-    from gitml.registry import artifacts, names
+    from gitml.registry import names
 
     if not names.is_artifact_name(name):
         return None
+    from gitml.registry import artifacts  # (not for a path: it imports dataclasses)
+
     found = artifacts.declared_at(repo, sha).get(name)
     return found.path if found is not None else None
 

@@ -3,11 +3,13 @@ dep, down to the tracked raw data, at one commit."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from gitml.lineage.facts import Commit, Facts, Tracked
 from gitml.pipeline.lock import StageLock
+from gitml.record import dataclass
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,8 @@ def _under(path: str, folder: str) -> bool:
     return path.startswith(folder.rstrip("/") + "/")
 
 
-def _related(a: str, b: str) -> bool:
+def related(a: str, b: str) -> bool:
+    """The same path, or one inside the other (a folder out and a file in it)."""
     return a == b or _under(a, b) or _under(b, a)
 
 
@@ -62,13 +65,13 @@ class Walker:
         exact = [name for out, name in self.outs if out == path]
         if exact:
             return exact
-        return sorted({name for out, name in self.outs if _related(path, out)})
+        return sorted({name for out, name in self.outs if related(path, out)})
 
     def tracked(self, path: str) -> list[Tracked]:
         hit = self.facts.pointers.get(path)
         if hit is not None:
             return [hit]
-        return [t for p, t in sorted(self.facts.pointers.items()) if _related(path, p)]
+        return [t for p, t in sorted(self.facts.pointers.items()) if related(path, p)]
 
     def from_path(self, path: str) -> bool:
         """Walk what made `path`; False when nothing at this commit made or tracks it."""

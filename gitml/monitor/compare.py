@@ -4,10 +4,10 @@ get_dataset_drift: drift when the share of drifted columns is at least `drift_sh
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
 from typing import Any
 
 from gitml.errors import BadInputError
+from gitml.record import dataclass
 
 AUTO = "auto"
 
@@ -31,11 +31,26 @@ class ColumnDrift:
         return self.statistic if self.p_value is None else self.p_value
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {name: getattr(self, name) for name in _COLUMN_FIELDS}
 
     @staticmethod
     def from_json(data: dict[str, Any]) -> ColumnDrift:
         return ColumnDrift(**data)
+
+
+_COLUMN_FIELDS = (
+    "column",
+    "kind",
+    "method",
+    "statistic",
+    "p_value",
+    "threshold",
+    "rows_a",
+    "rows_b",
+    "missing_a",
+    "missing_b",
+    "drifted",
+)
 
 
 def compare_summaries(

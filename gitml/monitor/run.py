@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from gitml import atomic
@@ -15,6 +14,7 @@ from gitml.hashing import hash_bytes
 from gitml.monitor.compare import AUTO, ColumnDrift, Verdict, compare_summaries, verdict
 from gitml.monitor.read import table_format
 from gitml.monitor.source import Source, against, at_revision, check_readable
+from gitml.record import dataclass
 from gitml.repo import Repo
 from gitml.revfiles import WORKSPACE
 
@@ -74,22 +74,50 @@ def sides(
     if other is not None and b is not None:
         raise BadInputError("give B or --against FILE, not both")
     first = at_revision(repo, rel, a or "HEAD")
-    second = against(other) if other is not None else at_revision(repo, rel, b or WORKSPACE)
+    second = against(repo, other) if other is not None else at_revision(repo, rel, b or WORKSPACE)
     return first, second
 
 
-def drift(
+@dataclass(frozen=True)
+class Plan:
+    """Both sides resolved, their formats, and where their comparison is cached."""
+
+    a: Source
+    b: Source
+    fmt_a: str
+    fmt_b: str
+    pair_file: str
+
+
+def plan(
     repo: Repo, rel: str, a: str | None, b: str | None, other: str | None, opts: Options
-) -> DriftResult:
+) -> Plan:
     check_options(opts)
     fmt = table_format(rel)
     fmt_b = table_format(other) if other is not None and "." in os.path.basename(other) else fmt
     src_a, src_b = sides(repo, rel, a, b, other)
     key = _pair_key(src_a, src_b, fmt, fmt_b, opts)
-    pair_file = os.path.join(repo.tmp_dir, "drift", "pairs", f"{key}.json")
-    cached = _load_pair(pair_file)
-    if cached is not None:
-        return DriftResult(rel, src_a, src_b, cached, verdict(cached, opts.drift_share), True)
+    return Plan(
+        src_a, src_b, fmt, fmt_b, os.path.join(repo.tmp_dir, "drift", "pairs", f"{key}.json")
+    )
+
+
+def cached(rel: str, p: Plan, opts: Options) -> DriftResult | None:
+    """The comparison as made before (no data read, no numpy), or None."""
+    columns = _load_pair(p.pair_file)
+    if columns is None:
+        return None
+    return DriftResult(rel, p.a, p.b, columns, verdict(columns, opts.drift_share), True)
+
+
+def drift(
+    repo: Repo, rel: str, a: str | None, b: str | None, other: str | None, opts: Options
+) -> DriftResult:
+    p = plan(repo, rel, a, b, other, opts)
+    found = cached(rel, p, opts)
+    if found is not None:
+        return found
+    src_a, src_b, fmt, fmt_b, pair_file = p.a, p.b, p.fmt_a, p.fmt_b, p.pair_file
     sum_a = summary_of(repo, src_a, fmt, opts.columns)
     sum_b = summary_of(repo, src_b, fmt_b, opts.columns)
     names = _column_names(sum_a, sum_b, opts.columns, (src_a.shown, src_b.shown))

@@ -37,6 +37,8 @@ else:
 def status(out: Out, result: StatusResult, as_json: bool) -> None:
     from gitml import render
 
+    for line in result.unchecked:
+        out.echo(f"warning: {line}", err=True)
     if as_json:
         out.echo(render.to_json(result.to_json()))
     elif result.clean:
@@ -44,6 +46,8 @@ def status(out: Out, result: StatusResult, as_json: bool) -> None:
     else:
         for change in result.changes:
             out.say(f"{change.pointer}:\n\t{change.state}: {change.path}")
+        for pointer, _, text in result.updates:
+            out.say(f"{pointer}: {text}")
         for name, reasons in result.stages:
             out.say(f"{name}:")
             for reason in reasons:
