@@ -51,9 +51,11 @@ class Problem:
         return f"{self.where}: {self.what}; {self.fix}"
 
 
-def pre_commit(root: str) -> list[Problem]:
-    """Problems with the staged pointers and gitml.lock; [] at once when none is staged."""
-    staged = [rel for rel in scm.staged_files(root) if is_gitml_file(rel)]
+def pre_commit(root: str, staged_files: list[str] | None = None) -> list[Problem]:
+    """Problems with the staged pointers and gitml.lock; [] at once when none is staged.
+    `staged_files`: what `scm.staged_files` gave, when the caller asked it already."""
+    listed = scm.staged_files(root) if staged_files is None else staged_files
+    staged = [rel for rel in listed if is_gitml_file(rel)]
     if not staged:
         return []
     from gitml.errors import GitmlError
@@ -223,12 +225,12 @@ def repro_check(root: str) -> list[tuple[str, tuple[str, ...]]]:
 # ------------------------------------------------------------------------------ governance
 
 
-def governance(root: str) -> list[str]:
+def governance(root: str, staged_files: list[str] | None = None) -> list[str]:
     """`file: where: key: problem` for each staged pointer or gitml.yaml whose annotations
     break the governance rules (lineage/governance.py); [] at once when none is staged."""
     staged = [
         rel
-        for rel in scm.staged_files(root)
+        for rel in (scm.staged_files(root) if staged_files is None else staged_files)
         if rel.endswith(POINTER_SUFFIX) or rel.rpartition("/")[2] == PIPELINE_FILE
     ]
     if not staged:
@@ -258,7 +260,8 @@ def commit_check(root: str, env: Mapping[str, str] = os.environ) -> list[Problem
     """What the installed pre-commit hook checks: the staged pointers and locks, and the
     governance rules (the pre-commit framework runs those as their own id,
     gitml-governance, and sets PRE_COMMIT=1)."""
-    problems: list[Problem | str] = [*pre_commit(root)]
+    staged = scm.staged_files(root)  # one `git diff --cached` for both checks
+    problems: list[Problem | str] = [*pre_commit(root, staged)]
     if env.get("PRE_COMMIT") != "1":
-        problems += governance(root)
+        problems += governance(root, staged)
     return problems

@@ -74,9 +74,12 @@ def _status(
 ) -> StatusResult:
     hasher = Hasher(repo.root, repo.state, repo.ignore, progress=progress, total=total)
     found = tracked.listing(repo)  # one `git ls-files` for pointers and pipeline files
-    from gitml.pipeline.targets import split as split_targets
+    if targets or found.pipelines:
+        from gitml.pipeline.targets import split as split_targets
 
-    stage_targets, path_targets = split_targets(repo, targets, found)
+        stage_targets, path_targets = split_targets(repo, targets, found)
+    else:  # no pipeline, no targets: the pipeline modules (and their regexes) stay unloaded
+        stage_targets, path_targets = [], []
     stages = stale_stages(repo, stage_targets, found) if stage_targets or not targets else ()
     changes = []
     pointers = tracked.select(repo, path_targets, found) if path_targets or not targets else []
