@@ -57,9 +57,12 @@ def test_parallel_walk_is_the_sequential_walk(
     assert "a2/pipe" in one[1] and (("a4/skip.tmp" in one[1]) == ignored)
 
 
-def test_an_error_in_either_process_reaches_the_command(repo: Path) -> None:
+def test_an_error_in_either_process_reaches_the_command(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """issue 19: a link leaving the repository, met by the parent or by the forked child
     (each top folder in turn, so both shares are hit): one line, exit 2, as without fork."""
+    monkeypatch.setattr(walk, "_SPLIT_AT", 16)  # this small tree forks too
     top = _tree(repo)
     assert run_cli("add", "data").code == 0
     for a in range(6):
