@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import uuid
 from collections.abc import Mapping
 
 from gitml import scm
@@ -37,7 +36,7 @@ def commit_files(
     lines = _entries(root, changes)
     folder = os.path.join(root, GITML_DIR, TMP_DIR)
     os.makedirs(folder, exist_ok=True)
-    index = os.path.join(folder, f"commit-index-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    index = os.path.join(folder, f"commit-index-{os.getpid()}-{os.urandom(4).hex()}")
     env = {"GIT_INDEX_FILE": index}
     try:
         try:
