@@ -41,11 +41,19 @@ class RemoteRow:
 def fetch(root: str, remote: str) -> None:
     """Copy the remote's queue, claim and failed refs here (pruning those it dropped)."""
     specs = [f"+refs/exps/{kind}/*:{TRACK}{kind}/*" for kind in _KINDS]
-    try:
-        scm.run(root, "fetch", "--quiet", "--prune", "--no-tags", "--no-write-fetch-head",
-                "--no-recurse-submodules", remote, *specs)
-    except GitmlError as e:
-        raise GitRemoteError(e.message) from e
+    for attempt in range(1, _FETCH_TRIES + 1):
+        try:
+            scm.run(root, "fetch", "--quiet", "--prune", "--no-tags", "--no-write-fetch-head",
+                    "--no-recurse-submodules", remote, *specs)
+            return
+        except GitmlError as e:
+            # seen once in CI while other workers pushed (root cause not found): try again
+            if attempt == _FETCH_TRIES or "did not send all necessary objects" not in e.message:
+                raise GitRemoteError(e.message) from e
+            time.sleep(0.2 * attempt)
+
+
+_FETCH_TRIES = 3
 
 
 def queued(root: str) -> list[QueueEntry]:
