@@ -1,15 +1,36 @@
-"""Metric and param values: flatten, diff, render (text, Markdown, JSON). Pure."""
+"""Metric and param values: parse, flatten, diff, render (text, Markdown, JSON). No I/O."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from gitml import limits, yamlio
+from gitml.errors import BadInputError
 from gitml.record import dataclass
 from gitml.render import md_table
 
 Values = dict[str, Any]  # flattened key -> value
 MISSING_CELL = "-"
+
+
+def parse_text(
+    raw: bytes, where: str, rel: str, memo: yamlio.ValidationMemo | None = None
+) -> Any:
+    """A metrics (or params) file's data: JSON when `rel` ends in .json, else YAML read by
+    1.2 rules, as DVC reads metrics; one clear error naming `where` when it is bad."""
+    if rel.endswith(".json"):
+        import json
+
+        try:
+            data = json.loads(raw)
+        except ValueError as e:
+            raise BadInputError(f"{where}: invalid JSON ({e})") from e
+        except RecursionError as e:
+            raise limits.depth_error(where) from e
+        limits.check_depth(data, where)
+        return data
+    return yamlio.loads(raw, where=where, yaml12=True, memo=memo)
 
 
 def flatten(data: Any, prefix: str = "") -> Values:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
-from gitml import limits, metrics, yamlio
+from gitml import metrics
 from gitml.declared import declared
 from gitml.errors import BadInputError
 from gitml.metrics import Row, Values
@@ -43,17 +42,7 @@ def read_metrics(reader: RevisionReader, path: str) -> Values | None:
     raw = reader.read(path)
     if raw is None:
         return None
-    where = f"{reader.rev}:{path}"
-    if path.endswith(".json"):
-        try:
-            data = json.loads(raw)
-        except ValueError as e:
-            raise BadInputError(f"{where}: invalid JSON ({e})") from e
-        except RecursionError as e:
-            raise limits.depth_error(where) from e
-        limits.check_depth(data, where)
-    else:
-        data = yamlio.loads(raw, where=where, yaml12=True)  # DVC reads metrics by YAML 1.2
+    data = metrics.parse_text(raw, f"{reader.rev}:{path}", path)
     return metrics.flatten(data) if data is not None else {}
 
 

@@ -3,11 +3,10 @@ lock shows no deps rather than failing the table), and metrics or params files."
 
 from __future__ import annotations
 
-import json
 import posixpath
 from typing import Any
 
-from gitml import limits, yamlio
+from gitml import metrics, yamlio
 from gitml.errors import BadInputError, GitmlError
 from gitml.pipeline.lock import join
 
@@ -58,13 +57,4 @@ def parse_file(
         from gitml.pipeline.params import parse_params
 
         return parse_params(raw, where)
-    if rel.endswith(".json"):
-        try:
-            data = json.loads(raw)
-        except ValueError as e:
-            raise BadInputError(f"{where}: invalid JSON ({e})") from e
-        except RecursionError as e:
-            raise limits.depth_error(where) from e
-        limits.check_depth(data, where)
-        return data
-    return yamlio.loads(raw, where=where, yaml12=True, memo=memo)
+    return metrics.parse_text(raw, where, rel, memo)
