@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import os
 import stat
-from array import array
 from collections.abc import Callable, Sequence
-from itertools import chain
-from operator import itemgetter
 
 from gitml.atomic import MARKER, is_tmp, name_tag, remove_leftover, tmp_tag
 from gitml.errors import BadInputError
-from gitml.hashing import HashInfo, hash_bytes, hash_file
+from gitml.hashing import HashInfo, hash_file
 from gitml.ignore import IgnoreRules
 from gitml.odb import ObjectStore
 from gitml.paths import check_real_inside, check_utf8_names
 from gitml.record import dataclass
-from gitml.statcache import RACY_WINDOW_NS, StatCache, now_ns, stat_key
+from gitml.statcache import StatCache, now_ns, stat_key
 from gitml.tree import Tree, TreeEntry
 from gitml.walk import FileStat, Walker
+from gitml.walkshare import Walk
 
 Progress = Callable[[int], None]
 _CHUNK_FILES = 128
@@ -34,22 +32,6 @@ class Scanned:
     hash_info: HashInfo
     tree: Tree | None
     skipped: tuple[str, ...] = ()
-
-
-def _fingerprint(files: Sequence[FileStat], started_ns: int) -> str | None:
-    """A digest of every file's path and stat; None if any file is too fresh to trust.
-
-    The names joined by NUL (which no name holds), then the stats as 64-bit integers
-    (their decimal text if one does not fit): built in C, not a string per file."""
-    keys = [f[2] for f in files]
-    if keys and max(map(itemgetter(1), keys)) >= started_ns - RACY_WINDOW_NS:
-        return None
-    names = "\0".join([f[0] for f in files]).encode("utf-8", "surrogateescape")
-    try:
-        stats = b"q" + array("q", chain.from_iterable(keys)).tobytes()
-    except OverflowError:  # an inode number of 2**63 or more
-        stats = b"s" + " ".join(map(str, chain.from_iterable(keys))).encode()
-    return hash_bytes(b"%d\0%s\0%s" % (len(keys), names, stats))
 
 
 class Hasher:
@@ -78,6 +60,7 @@ class Hasher:
         self.progress = progress
         self.total = total  # told how many files each scan will count in `progress`
         self._temps: dict[str, list[str]] = {}  # folder -> its temp-like names
+        self._begun: dict[str, tuple[Walk, int]] = {}  # abspath -> (walk, its start time)
 
     def scan(self, abspath: str, rel_in_repo: str, *, need_tree: bool = True) -> Scanned | None:
         """Hash the file or directory at `abspath`; None if it does not exist.
@@ -101,20 +84,46 @@ class Hasher:
         digest = self.hash_files([only])[abspath]
         return Scanned(HashInfo(digest, st.st_size), None)
 
-    def _scan_dir(self, abspath: str, rel_in_repo: str, need_tree: bool) -> Scanned:
+    def begin(self, abspath: str, rel_in_repo: str) -> None:
+        """Start walking the directory at `abspath` (its child process reads while the
+        caller does other work) for a later `scan` of it; call `close` when done. Nothing
+        is raised here: a problem is found again, in order, by the scan."""
         started = now_ns()
-        skipped: list[str] = []
-        files = self.walk(abspath, rel_in_repo, skipped)
+        try:
+            self._check_link(abspath, rel_in_repo)
+            if os.path.isdir(abspath) and abspath not in self._begun:
+                self._begun[abspath] = (self.walker(rel_in_repo).begin(abspath), started)
+        except Exception:
+            return
+
+    def close(self) -> None:
+        """End the walks `begin` started that no scan used."""
+        while self._begun:
+            self._begun.popitem()[1][0].close()
+
+    def _scan_dir(self, abspath: str, rel_in_repo: str, need_tree: bool) -> Scanned:
+        begun = self._begun.pop(abspath, None)
+        if begun is None:
+            started = now_ns()
+            begun = self.walker(rel_in_repo).begin(abspath), started
+        walk, started = begun
+        with walk:
+            walk.finish()
+            if self.total:
+                self.total(walk.count())
+            if not need_tree and self.store is None:
+                fingerprint = walk.fingerprint(started)
+                known = (
+                    None if fingerprint is None else self.state.get_tree(rel_in_repo, fingerprint)
+                )
+                if known is not None:
+                    if self.progress:
+                        self.progress(walk.count())
+                    return Scanned(known, None, tuple(walk.skipped()))
+            files = walk.files()
+            fingerprint = walk.fingerprint(started)  # of these files (a re-read may differ)
+            skipped = walk.skipped()
         check_utf8_names([f.rel for f in files], folder=rel_in_repo)
-        if self.total:
-            self.total(len(files))
-        fingerprint = _fingerprint(files, started)
-        if fingerprint is not None and not need_tree and self.store is None:
-            known = self.state.get_tree(rel_in_repo, fingerprint)
-            if known is not None:
-                if self.progress:
-                    self.progress(len(files))
-                return Scanned(known, None, tuple(skipped))
         digests = self.hash_files(files)
         tree = Tree.build(TreeEntry(f.rel, digests[f.abspath], f.key[2]) for f in files)
         info = tree.hash_info()
@@ -142,7 +151,10 @@ class Hasher:
 
     def walk(self, top: str, rel_in_repo: str, skipped: list[str] | None = None) -> list[FileStat]:
         """Every file below `top`, minus .gitmlignore matches (gitml/walk.py)."""
-        return Walker(rel_in_repo, self.ignore, self._check_link).walk(top, skipped)
+        return self.walker(rel_in_repo).walk(top, skipped)
+
+    def walker(self, rel_in_repo: str) -> Walker:
+        return Walker(rel_in_repo, self.ignore, self._check_link)
 
     def _check_link(self, abspath: str, shown: str | None = None) -> str:
         """The real path of `abspath`; refuses a symlink loop, or a path that resolves

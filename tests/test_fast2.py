@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import pickle
+import subprocess
 import sys
 from pathlib import Path
 
@@ -230,3 +231,35 @@ def test_large_objects_move_while_small_ones_are_batched() -> None:
     result = run_split(store, {"s1", "s2"}, batch, {"big"}, one, 2, None)  # type: ignore[arg-type]
     assert store.waited == [True]
     assert sorted(result.transferred) == ["big", "s1", "s2"] and result.ok
+
+
+def _loaded(cwd: Path, code: str) -> tuple[set[str], subprocess.CompletedProcess[str]]:
+    """The modules `code` imports, run without `site` (an editable install's finder would
+    import `re` and `collections` at start-up) and gitml found through PYTHONPATH."""
+    home = str(Path(record.__file__).resolve().parent.parent)
+    proc = subprocess.run(
+        [sys.executable, "-S", "-X", "importtime", "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": home},
+    )
+    names = {
+        line.rsplit("|", 1)[1].strip()
+        for line in proc.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+    return names, proc
+
+
+def test_pre_commit_hook_imports_no_re_nor_collections(project: Path) -> None:
+    """issue 19 (fixed costs): the hook every commit runs, through the console script's
+    entry, imports neither `re` (~4 ms) nor `collections` (~2.5 ms) beyond what the
+    interpreter itself loaded at start-up."""
+    run_cli("hook", "pre-commit")
+    bare, _ = _loaded(project, "pass")
+    hook, proc = _loaded(
+        project, "import sys; from gitml.entry import main; sys.exit(main(['hook', 'pre-commit']))"
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert not (hook - bare) & {"re", "collections", "contextlib", "zlib"}, hook - bare

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import array
+import fcntl
 import os
+import random
+import re
+import signal
+import termios
+import time
 from pathlib import Path
 
 import pytest
 from conftest import run_cli, write
 
-from gitml import walk
+from gitml import atomic, walk
 from gitml.ignore import IgnoreRules
 from gitml.paths import check_real_inside
 
@@ -73,3 +80,118 @@ def test_an_error_in_either_process_reaches_the_command(
         assert "escape" in result.err and len(result.err.strip().splitlines()) == 1
         link.unlink()
     assert run_cli("status").code == 0
+
+
+def _walker(root: Path) -> walk.Walker:
+    def link(path: str, shown: str) -> str:
+        return check_real_inside(str(root), path, what=shown)
+
+    return walk.Walker("data", IgnoreRules(str(root)), link)
+
+
+def test_fingerprint_does_not_depend_on_who_read_what(
+    gitrepo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """issue 19: the child sends digests of its folders, not their files; the fingerprint
+    built from them is the one-process walk's, and changes with any file's stat."""
+    top = _tree(gitrepo)
+    walker = _walker(gitrepo)
+    later = time.time_ns() + 10**9  # every file is older than the racy window
+
+    def fingerprint() -> tuple[str | None, int]:
+        with walker.start(str(top)) as done:
+            return done.fingerprint(later), done.count()
+
+    monkeypatch.setattr(walk, "_SPLIT_AT", 10**9)
+    one = fingerprint()
+    monkeypatch.setattr(walk, "_SPLIT_AT", 2)
+    assert fingerprint() == one and one[0] is not None and one[1] == 6 * 16 + 3
+    os.utime(top / "a5" / "b2" / "f1.txt", ns=(1, 1))
+    assert fingerprint()[0] != one[0]
+    assert walker.start(str(top)).fingerprint(0) is None  # files changed "just now": none
+
+
+def test_begun_walk_reads_while_the_caller_works(
+    gitrepo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """issue 19: `begin` forks the child at once (it takes shares from the queue while the
+    caller does other work); `finish` reads what is left; the files are the same."""
+    top = _tree(gitrepo)
+    walker = _walker(gitrepo)
+    monkeypatch.setattr(walk, "_SPLIT_AT", 10**9)
+    reference = walker.walk(str(top))
+    monkeypatch.setattr(walk, "_SPLIT_AT", 2)
+    with walker.begin(str(top)) as begun:
+        assert begun.child is not None
+        _wait_queue_empty(begun.queue)  # the child alone took every share
+        begun.finish()
+        assert not begun.mine and begun.briefs
+        assert begun.files() == reference
+
+
+def _wait_queue_empty(queue: int) -> None:
+    waiting = array.array("i", [1])
+    deadline = time.monotonic() + 30
+    while waiting[0] and time.monotonic() < deadline:
+        fcntl.ioctl(queue, termios.FIONREAD, waiting)  # bytes left in the pipe
+        time.sleep(0.01)
+    assert waiting[0] == 0
+
+
+def test_child_gone_before_its_listings_are_read_here(
+    gitrepo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """issue 19: a child killed after sending its digests (before its listings) has its
+    shares read again by the parent: same files, same order."""
+    top = _tree(gitrepo)
+    walker = _walker(gitrepo)
+    monkeypatch.setattr(walk, "_SPLIT_AT", 10**9)
+    reference = walker.walk(str(top))
+    monkeypatch.setattr(walk, "_SPLIT_AT", 2)
+    with walker.begin(str(top)) as begun:
+        assert begun.child is not None
+        _wait_queue_empty(begun.queue)
+        begun.finish()
+        assert begun.briefs and begun.child is not None
+        os.kill(begun.child.pid, signal.SIGKILL)
+        os.waitpid(begun.child.pid, 0)
+        assert begun.files() == reference
+
+
+def test_temp_name_parser_is_the_pattern() -> None:
+    """issue 19: `atomic.is_tmp` parses temp names without `re` (start-up of the hooks);
+    it accepts exactly what the documented pattern accepts (random edits of real names)."""
+    pattern = re.compile(
+        r"\.gitml-tmp-([0-9a-f]{8})-([1-9a-f][0-9a-f]{0,7})-[0-9a-f]{8}-[0-9a-f]{1,16}"
+    )
+    names = [os.path.basename(atomic.tmp_name(f"/x/{i}")) for i in range(50)]
+    rng = random.Random(19)
+    alphabet = "0123456789abcdefABx-.\n"
+    for _ in range(20_000):
+        chars = list(rng.choice(names))
+        for _ in range(rng.randint(0, 3)):
+            at = rng.randrange(len(chars))
+            roll = rng.random()
+            if roll < 0.4:
+                chars[at] = rng.choice(alphabet)
+            elif roll < 0.7:
+                chars.insert(at, rng.choice(alphabet))
+            else:
+                del chars[at]
+        name = "".join(chars)
+        match = pattern.fullmatch(name)
+        assert atomic.is_tmp(name) == (match is not None), name
+        if match is not None:
+            assert atomic.owner_dead(name) == _gone(int(match.group(2), 16)), name
+
+
+def _gone(pid: int) -> bool:
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False

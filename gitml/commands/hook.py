@@ -10,7 +10,6 @@ repository, YAML, hashing and remotes are loaded once something gitml-related is
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
 
 from gitml import scm
 from gitml.constants import GITML_DIR, LOCK_FILE_NAME, PIPELINE_FILE, POINTER_SUFFIX
@@ -19,11 +18,14 @@ from gitml.record import dataclass
 TYPE_CHECKING = False
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
     from gitml.commands.checkout import CheckoutResult
     from gitml.hashing import HashInfo
     from gitml.repo import Repo
     from gitml.repolock import OnWait
     from gitml.workspace import Hasher
+
 
 def gitml_root(start: str | None = None) -> str | None:
     """The work tree containing `start` if it is set up for gitml, else None."""

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from gitml import tracked
 from gitml.hashing import HashInfo
+from gitml.pointer import Pointer
 from gitml.record import dataclass
 from gitml.repo import Repo
 from gitml.tree import Tree
@@ -80,9 +81,48 @@ def _status(
         stage_targets, path_targets = split_targets(repo, targets, found)
     else:  # no pipeline, no targets: the pipeline modules (and their regexes) stay unloaded
         stage_targets, path_targets = [], []
-    stages = stale_stages(repo, stage_targets, found) if stage_targets or not targets else ()
+    try:
+        early = _begin_walks(repo, hasher, path_targets, targets, found)
+        stages = stale_stages(repo, stage_targets, found) if stage_targets or not targets else ()
+        pointers = early if early is not None else _pointers(repo, path_targets, targets, found)
+        return _compare(repo, hasher, pointers, stages)
+    finally:
+        hasher.close()
+
+
+def _pointers(
+    repo: Repo, path_targets: Sequence[str], targets: Sequence[str], found: tracked.Listing
+) -> list[Pointer]:
+    return tracked.select(repo, path_targets, found) if path_targets or not targets else []
+
+
+def _begin_walks(
+    repo: Repo,
+    hasher: Hasher,
+    path_targets: Sequence[str],
+    targets: Sequence[str],
+    found: tracked.Listing,
+) -> list[Pointer] | None:
+    """The pointers, their folders' walks begun (a child process reads while the stages
+    are checked); None if they cannot be read now: the same call then raises in turn."""
+    try:
+        pointers = _pointers(repo, path_targets, targets, found)
+        for pointer in pointers:
+            for out in pointer.outs:
+                rel = pointer.out_rel(out)
+                hasher.begin(repo.abspath(rel), rel)
+    except Exception:
+        return None
+    return pointers
+
+
+def _compare(
+    repo: Repo,
+    hasher: Hasher,
+    pointers: Sequence[Pointer],
+    stages: tuple[tuple[str, tuple[str, ...]], ...],
+) -> StatusResult:
     changes = []
-    pointers = tracked.select(repo, path_targets, found) if path_targets or not targets else []
     for pointer in pointers:
         for out in pointer.outs:
             rel = pointer.out_rel(out)
@@ -158,9 +198,7 @@ def stale_stages(
         stage = dag.stages[name]
         if stage.frozen:
             continue
-        why = stale_reasons(
-            repo.root, stage, locks.get(name), hash_of, in_cache=repo.cache.exists
-        )
+        why = stale_reasons(repo.root, stage, locks.get(name), hash_of, in_cache=repo.cache.exists)
         if why:
             stale.append((name, tuple(str(w) for w in why)))
     return tuple(stale)

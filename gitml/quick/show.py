@@ -4,11 +4,10 @@ quick path with a buffer written when the command is known to be answered."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-
 TYPE_CHECKING = False
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
     from typing import Protocol
 
     from gitml.commands.hook import CheckoutOutcome
