@@ -97,10 +97,18 @@ class Walk:
         return hash_bytes(("walk2\0" + "\0".join(digests)).encode())
 
     def count(self) -> int:
-        return sum(self._brief(key)[1] for key in self._order())
+        return sum(self._files_and_skipped(key)[0] for key in self._order())
 
     def skipped(self) -> list[str]:
-        return [s for key in self._order() for s in self._brief(key)[3]]
+        return [s for key in self._order() for s in self._files_and_skipped(key)[1]]
+
+    def _files_and_skipped(self, key: str) -> tuple[int, list[str]]:
+        """A folder's number of files and its skipped entries (no digest computed)."""
+        brief = self.briefs.get(key)
+        if brief is not None:
+            return brief[1], brief[3]
+        listing = self.done[key]
+        return len(listing[1]), listing[3]
 
     def files(self) -> list[FileStat]:
         """Every file, in the order of a one-process depth-first walk."""
