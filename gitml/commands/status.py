@@ -75,14 +75,16 @@ def _status(
 ) -> StatusResult:
     hasher = Hasher(repo.root, repo.state, repo.ignore, progress=progress, total=total)
     found = tracked.listing(repo)  # one `git ls-files` for pointers and pipeline files
-    if targets or found.pipelines:
-        from gitml.pipeline.targets import split as split_targets
+    try:  # every pointer's walk begins before the pipeline modules load, when no targets
+        early = None if targets else _begin_walks(repo, hasher, [], targets, found)
+        if targets or found.pipelines:
+            from gitml.pipeline.targets import split as split_targets
 
-        stage_targets, path_targets = split_targets(repo, targets, found)
-    else:  # no pipeline, no targets: the pipeline modules (and their regexes) stay unloaded
-        stage_targets, path_targets = [], []
-    try:
-        early = _begin_walks(repo, hasher, path_targets, targets, found)
+            stage_targets, path_targets = split_targets(repo, targets, found)
+        else:  # no pipeline, no targets: the pipeline modules (and their regexes) stay unloaded
+            stage_targets, path_targets = [], []
+        if targets:
+            early = _begin_walks(repo, hasher, path_targets, targets, found)
         stages = stale_stages(repo, stage_targets, found) if stage_targets or not targets else ()
         pointers = early if early is not None else _pointers(repo, path_targets, targets, found)
         return _compare(repo, hasher, pointers, stages)

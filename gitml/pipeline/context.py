@@ -6,7 +6,6 @@ file is loaded whole or by keys, not both.
 
 from __future__ import annotations
 
-import copy
 import posixpath
 from collections.abc import Callable
 
@@ -29,7 +28,7 @@ class Context:
 
     def clone(self) -> Context:
         new = Context()
-        new.data = copy.deepcopy(self.data)
+        new.data = _deepcopy(self.data)
         new._origin = dict(self._origin)
         new._imports = {k: (list(v) if v is not None else None) for k, v in self._imports.items()}
         return new
@@ -120,7 +119,7 @@ class Context:
                     f"cannot redefine '{'.'.join(path)}' from '{source}' "
                     f"as it already exists in '{self._source_of(path)}'"
                 )
-            into[key] = copy.deepcopy(value)
+            into[key] = _deepcopy(value)
             self._origin[path] = source
 
     def _source_of(self, path: tuple[str, ...]) -> str:
@@ -138,3 +137,9 @@ def _load(path: str, load_vars: VarsLoader) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ResolveError(f"vars file '{path}' must hold a mapping, got {kind(data)}")
     return data
+
+
+def _deepcopy(value: Any) -> Any:
+    import copy  # ~1.4 ms: only where templates are merged
+
+    return copy.deepcopy(value)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-import string
 from collections.abc import Callable
 
 from gitml import schema
@@ -30,7 +29,7 @@ ANNOTATIONS = ("desc", "type", "labels", "meta")  # DVC's on outs, metrics and p
 STAGE_NAME = re.compile(r"[^@\x00-\x1f\x7f-\x9f]+")
 NAME_RULE = "a stage name is a non-empty string without '@' or control characters"
 # `stage add -n`, like `dvc stage add -n`: no ASCII punctuation but '_' and '-'
-_PUNCTUATION = set(string.punctuation) - {"_", "-"}
+_PUNCTUATION = set(r"""!"#$%&'()*+,./:;<=>?@[\]^`{|}~""")  # string.punctuation but _ -
 
 
 def valid_new_name(name: str) -> bool:
