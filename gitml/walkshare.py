@@ -58,7 +58,10 @@ class Walk:
             os.write(w, b"".join(i.to_bytes(2, "little") for i in range(len(self.shares))))
         finally:
             os.close(w)  # an empty queue then reads as the end
-        self.child = _Child.fork(self.walker, self.shares, self.queue)
+        try:
+            self.child = _Child.fork(self.walker, self.shares, self.queue)
+        except OSError:  # no process to spare (a limit): `finish` reads them all here
+            self.child = None
 
     def finish(self) -> None:
         """Read the shares nobody took yet, then collect the child's briefs."""
@@ -214,7 +217,12 @@ class _Child:
     def fork(cls, walker: Walker, shares: list[list[Folder]], queue: int) -> _Child:
         out_r, out_w = os.pipe()
         ask_r, ask_w = os.pipe()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:
+            for fd in (out_r, out_w, ask_r, ask_w):
+                os.close(fd)
+            raise
         if pid == 0:  # the child: read, send, leave without running any clean-up
             code = 1
             try:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import array
+import errno
 import fcntl
 import os
 import random
 import re
 import signal
+import subprocess
+import sys
 import termios
 import time
 from pathlib import Path
@@ -89,40 +92,83 @@ def _walker(root: Path) -> walk.Walker:
     return walk.Walker("data", IgnoreRules(str(root)), link)
 
 
-def test_fingerprint_does_not_depend_on_who_read_what(
-    gitrepo: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _fresh(scenario: str, root: Path) -> None:
+    """Run `scenario(root)` of this module in a new interpreter. The walk forks only in a
+    process without threads (a fork would copy no other thread and no lock they hold), and
+    the test session has some (the S3 server's): here it would not fork at all."""
+    code = (
+        f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
+        f"from pathlib import Path; import test_walk; test_walk.{scenario}(Path({str(root)!r}))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+
+def _reference(root: Path) -> list[walk.FileStat]:
+    split, walk._SPLIT_AT = walk._SPLIT_AT, 10**9  # never parallel: the reference
+    try:
+        return _walker(root).walk(str(root / "data"))
+    finally:
+        walk._SPLIT_AT = split
+
+
+def test_fingerprint_does_not_depend_on_who_read_what(gitrepo: Path) -> None:
     """issue 19: the child sends digests of its folders, not their files; the fingerprint
     built from them is the one-process walk's, and changes with any file's stat."""
-    top = _tree(gitrepo)
-    walker = _walker(gitrepo)
+    _tree(gitrepo)
+    _fresh("fingerprint_scenario", gitrepo)
+
+
+def fingerprint_scenario(root: Path) -> None:
+    top, walker = root / "data", _walker(root)
     later = time.time_ns() + 10**9  # every file is older than the racy window
 
-    def fingerprint() -> tuple[str | None, int]:
+    def fingerprint() -> tuple[str | None, int, bool]:
         with walker.start(str(top)) as done:
-            return done.fingerprint(later), done.count()
+            return done.fingerprint(later), done.count(), bool(done.briefs)
 
-    monkeypatch.setattr(walk, "_SPLIT_AT", 10**9)
+    walk._SPLIT_AT = 10**9
     one = fingerprint()
-    monkeypatch.setattr(walk, "_SPLIT_AT", 2)
-    assert fingerprint() == one and one[0] is not None and one[1] == 6 * 16 + 3
+    walk._SPLIT_AT = 2
+    forked = fingerprint()
+    assert forked[2] and not one[2]  # the second walk's child read folders
+    assert forked[:2] == one[:2] and one[0] is not None and one[1] == 6 * 16 + 3
     os.utime(top / "a5" / "b2" / "f1.txt", ns=(1, 1))
     assert fingerprint()[0] != one[0]
     with walker.start(str(top)) as again:
         assert again.fingerprint(0) is None  # files changed "just now": no fingerprint
 
 
-def test_begun_walk_reads_while_the_caller_works(
-    gitrepo: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_parallel_walk_in_a_process_without_threads(gitrepo: Path) -> None:
+    """issue 19: the forked walk, where it does fork, gives the one-process walk's files,
+    stats, order and skips (the in-session test above may not fork: threads)."""
+    _tree(gitrepo)
+    write(gitrepo / ".gitmlignore", "*.tmp\n")
+    _fresh("parallel_scenario", gitrepo)
+
+
+def parallel_scenario(root: Path) -> None:
+    reference = _reference(root)
+    walk._SPLIT_AT = 2
+    skipped: list[str] = []
+    with _walker(root).start(str(root / "data")) as forked:
+        assert forked.briefs
+        assert forked.files() == reference
+        skipped = forked.skipped()
+    assert "a2/pipe" in skipped and "a4/skip.tmp" in skipped
+
+
+def test_begun_walk_reads_while_the_caller_works(gitrepo: Path) -> None:
     """issue 19: `begin` forks the child at once (it takes shares from the queue while the
     caller does other work); `finish` reads what is left; the files are the same."""
-    top = _tree(gitrepo)
-    walker = _walker(gitrepo)
-    monkeypatch.setattr(walk, "_SPLIT_AT", 10**9)
-    reference = walker.walk(str(top))
-    monkeypatch.setattr(walk, "_SPLIT_AT", 2)
-    with walker.begin(str(top)) as begun:
+    _tree(gitrepo)
+    _fresh("begun_scenario", gitrepo)
+
+
+def begun_scenario(root: Path) -> None:
+    reference = _reference(root)
+    walk._SPLIT_AT = 2
+    with _walker(root).begin(str(root / "data")) as begun:
         assert begun.child is not None
         _wait_queue_empty(begun.queue)  # the child alone took every share
         begun.finish()
@@ -139,17 +185,17 @@ def _wait_queue_empty(queue: int) -> None:
     assert waiting[0] == 0
 
 
-def test_child_gone_before_its_listings_are_read_here(
-    gitrepo: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_child_gone_before_its_listings_are_read_here(gitrepo: Path) -> None:
     """issue 19: a child killed after sending its digests (before its listings) has its
     shares read again by the parent: same files, same order."""
-    top = _tree(gitrepo)
-    walker = _walker(gitrepo)
-    monkeypatch.setattr(walk, "_SPLIT_AT", 10**9)
-    reference = walker.walk(str(top))
-    monkeypatch.setattr(walk, "_SPLIT_AT", 2)
-    with walker.begin(str(top)) as begun:
+    _tree(gitrepo)
+    _fresh("child_gone_scenario", gitrepo)
+
+
+def child_gone_scenario(root: Path) -> None:
+    reference = _reference(root)
+    walk._SPLIT_AT = 2
+    with _walker(root).begin(str(root / "data")) as begun:
         assert begun.child is not None
         _wait_queue_empty(begun.queue)
         begun.finish()
@@ -157,6 +203,61 @@ def test_child_gone_before_its_listings_are_read_here(
         os.kill(begun.child.pid, signal.SIGKILL)
         os.waitpid(begun.child.pid, 0)
         assert begun.files() == reference
+
+
+def test_an_error_in_the_child_reaches_the_command(repo: Path) -> None:
+    """issue 19: as above, in a process where the walk does fork: a link leaving the
+    repository met by the child or the parent (each top folder in turn), or in one of
+    the first folders (read before the fork): one line, exit 2."""
+    _tree(repo)
+    assert run_cli("add", "data").code == 0
+    _fresh("error_scenario", repo)
+
+
+def error_scenario(root: Path) -> None:
+    os.chdir(root)
+    walk._SPLIT_AT = 16  # this small tree forks too
+    forks = []
+    real_fork = os.fork
+
+    def counted() -> int:
+        pid = real_fork()
+        if pid:
+            forks.append(pid)
+        return pid
+
+    os.fork = counted
+    for folder in [*(f"a{a}/b4" for a in range(6)), "a3"]:
+        link = root / "data" / folder / "escape"
+        os.symlink("/etc", link)
+        result = run_cli("status")
+        assert result.code == 2, result
+        assert "escape" in result.err and len(result.err.strip().splitlines()) == 1, result
+        link.unlink()
+    assert run_cli("status").code == 0
+    assert len(forks) >= 6  # every walk of the tree forked
+
+
+def test_no_process_to_spare_reads_everything_here(gitrepo: Path) -> None:
+    """issue 19: when fork fails (a process limit: EAGAIN), the walk reads every share in
+    this process, with the same result, and leaves no descriptor open."""
+    _tree(gitrepo)
+    _fresh("fork_fails_scenario", gitrepo)
+
+
+def fork_fails_scenario(root: Path) -> None:
+    reference = _reference(root)
+    walk._SPLIT_AT = 2
+
+    def no_fork() -> int:
+        raise BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    os.fork = no_fork
+    before = sorted(os.listdir("/proc/self/fd"))
+    with _walker(root).start(str(root / "data")) as alone:
+        assert alone.child is None and len(alone.mine) == len(alone.shares) > 1
+        assert alone.files() == reference
+    assert sorted(os.listdir("/proc/self/fd")) == before
 
 
 def test_temp_name_parser_is_the_pattern() -> None:
