@@ -25,7 +25,7 @@ from operator import attrgetter
 from stat import S_ISDIR, S_ISLNK, S_ISREG
 
 from gitml.atomic import MARKER, is_tmp, remove_leftover
-from gitml.errors import UnsafePathError
+from gitml.errors import UnsafePathError, name_path
 from gitml.ignore import IgnoreRules
 from gitml.paths import is_within
 from gitml.statcache import StatKey, stat_key
@@ -127,6 +127,11 @@ class Walker:
         try:  # the names, then one lstat each relative to the folder: loops in C
             found = os.listdir(fd)
             stats = list(map(partial(os.stat, dir_fd=fd, follow_symlinks=False), found))
+        except OSError as e:  # say the whole path (a stat names only the entry)
+            if isinstance(e.filename, str):
+                e.filename = os.path.join(folder, e.filename)
+            name_path(e, folder)
+            raise
         finally:
             os.close(fd)
         if (
