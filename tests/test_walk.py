@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import array
+import contextlib
 import errno
 import fcntl
 import os
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import termios
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,7 @@ from conftest import run_cli, write
 from gitml import atomic, walk
 from gitml.ignore import IgnoreRules
 from gitml.paths import check_real_inside
+from gitml.walkshare import Walk
 
 
 def _tree(root: Path) -> Path:
@@ -123,16 +126,15 @@ def fingerprint_scenario(root: Path) -> None:
     top, walker = root / "data", _walker(root)
     later = time.time_ns() + 10**9  # every file is older than the racy window
 
-    def fingerprint() -> tuple[str | None, int, bool]:
+    def fingerprint() -> tuple[str | None, int]:
         with walker.start(str(top)) as done:
-            return done.fingerprint(later), done.count(), bool(done.briefs)
+            return done.fingerprint(later), done.count()
 
     walk._SPLIT_AT = 10**9
     one = fingerprint()
-    walk._SPLIT_AT = 2
-    forked = fingerprint()
-    assert forked[2] and not one[2]  # the second walk's child read folders
-    assert forked[:2] == one[:2] and one[0] is not None and one[1] == 6 * 16 + 3
+    assert one[0] is not None and one[1] == 6 * 16 + 3
+    with _child_took_every_share(root) as (forked, _):  # the child read all but the top
+        assert (forked.fingerprint(later), forked.count()) == one
     os.utime(top / "a5" / "b2" / "f1.txt", ns=(1, 1))
     assert fingerprint()[0] != one[0]
     with walker.start(str(top)) as again:
@@ -148,11 +150,7 @@ def test_parallel_walk_in_a_process_without_threads(gitrepo: Path) -> None:
 
 
 def parallel_scenario(root: Path) -> None:
-    reference = _reference(root)
-    walk._SPLIT_AT = 2
-    skipped: list[str] = []
-    with _walker(root).start(str(root / "data")) as forked:
-        assert forked.briefs
+    with _child_took_every_share(root) as (forked, reference):
         assert forked.files() == reference
         skipped = forked.skipped()
     assert "a2/pipe" in skipped and "a4/skip.tmp" in skipped
@@ -166,23 +164,28 @@ def test_begun_walk_reads_while_the_caller_works(gitrepo: Path) -> None:
 
 
 def begun_scenario(root: Path) -> None:
+    with _child_took_every_share(root) as (begun, reference):
+        assert not begun.mine
+        assert begun.files() == reference
+
+
+@contextlib.contextmanager
+def _child_took_every_share(root: Path) -> Iterator[tuple[Walk, list[walk.FileStat]]]:
+    """A walk begun (the fork at once), finished once the child alone took every share from
+    the queue; with the one-process walk's files."""
     reference = _reference(root)
     walk._SPLIT_AT = 2
     with _walker(root).begin(str(root / "data")) as begun:
         assert begun.child is not None
-        _wait_queue_empty(begun.queue)  # the child alone took every share
+        waiting = array.array("i", [1])
+        deadline = time.monotonic() + 120  # a loaded machine: the child may start late
+        while waiting[0] and time.monotonic() < deadline:
+            fcntl.ioctl(begun.queue, termios.FIONREAD, waiting)  # bytes left in the pipe
+            time.sleep(0.01)
+        assert waiting[0] == 0
         begun.finish()
-        assert not begun.mine and begun.briefs
-        assert begun.files() == reference
-
-
-def _wait_queue_empty(queue: int) -> None:
-    waiting = array.array("i", [1])
-    deadline = time.monotonic() + 120  # a loaded machine: the child may start late
-    while waiting[0] and time.monotonic() < deadline:
-        fcntl.ioctl(queue, termios.FIONREAD, waiting)  # bytes left in the pipe
-        time.sleep(0.01)
-    assert waiting[0] == 0
+        assert begun.briefs and begun.child is not None
+        yield begun, reference
 
 
 def test_child_gone_before_its_listings_are_read_here(gitrepo: Path) -> None:
@@ -193,13 +196,8 @@ def test_child_gone_before_its_listings_are_read_here(gitrepo: Path) -> None:
 
 
 def child_gone_scenario(root: Path) -> None:
-    reference = _reference(root)
-    walk._SPLIT_AT = 2
-    with _walker(root).begin(str(root / "data")) as begun:
+    with _child_took_every_share(root) as (begun, reference):
         assert begun.child is not None
-        _wait_queue_empty(begun.queue)
-        begun.finish()
-        assert begun.briefs and begun.child is not None
         os.kill(begun.child.pid, signal.SIGKILL)
         os.waitpid(begun.child.pid, 0)
         assert begun.files() == reference
