@@ -38,6 +38,9 @@ class RemoteRow:
     error: str = ""  # why it failed
 
 
+_FETCH_TRIES = 3
+
+
 def fetch(root: str, remote: str) -> None:
     """Copy the remote's queue, claim and failed refs here (pruning those it dropped)."""
     specs = [f"+refs/exps/{kind}/*:{TRACK}{kind}/*" for kind in _KINDS]
@@ -51,9 +54,6 @@ def fetch(root: str, remote: str) -> None:
             if attempt == _FETCH_TRIES or "did not send all necessary objects" not in e.message:
                 raise GitRemoteError(e.message) from e
             time.sleep(0.2 * attempt)
-
-
-_FETCH_TRIES = 3
 
 
 def queued(root: str) -> list[QueueEntry]:

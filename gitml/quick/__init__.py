@@ -59,6 +59,7 @@ def main(argv: Sequence[str]) -> int | None:
     from gitml.quick import run
 
     out = Buffer(args.quiet)
+    collecting = gc.isenabled()
     gc.disable()  # a short read-mostly run makes no garbage cycles worth ~10 ms of collections
     try:
         code = run.answer(args, out)
@@ -68,7 +69,8 @@ def main(argv: Sequence[str]) -> int | None:
     except Exception:
         code = None
     finally:
-        gc.enable()
+        if collecting:  # as the caller had it (an in-process caller may have turned it off)
+            gc.enable()
     if code is not None:
         out.flush()
     return code
